@@ -1,0 +1,58 @@
+//! Command-line interface: global flags that override the configuration, and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Overrides;
+
+/// ecomflow: synthetic e-commerce data through Kafka, HBase and Spark Connect.
+///
+/// Exit codes: 0 success, 1 a failure at run time (a server error, records not delivered),
+/// 2 bad input or usage.
+#[derive(Debug, Parser)]
+#[command(name = "ecomflow", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: ./ecomflow.toml when it exists]
+    #[arg(long, global = true, env = "ECOMFLOW_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Kafka bootstrap servers, host:port[,host:port] (overrides kafka.bootstrap_servers)
+    #[arg(long, global = true)]
+    pub kafka: Option<String>,
+
+    /// HBase Thrift gateway, host:port (overrides hbase.thrift_addr)
+    #[arg(long, global = true)]
+    pub hbase: Option<String>,
+
+    /// Spark Connect URL, sc://host:port (overrides spark.url)
+    #[arg(long, global = true)]
+    pub spark: Option<String>,
+
+    /// More log output on stderr (-v debug, -vv trace); RUST_LOG overrides it
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands; each is a plain function that `main` dispatches to.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check that Kafka, HBase (Thrift) and Spark Connect answer, one line per server
+    Doctor,
+    /// Print the effective configuration (defaults, file, environment and flags merged) as TOML
+    Config,
+}
+
+impl Cli {
+    /// The flags that override configuration values.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            kafka_bootstrap_servers: self.kafka.clone(),
+            hbase_thrift_addr: self.hbase.clone(),
+            spark_url: self.spark.clone(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Synthetic data generation (placeholder until the generator lands).

@@ -1,0 +1,215 @@
+//! A blocking HBase Thrift client with timeouts and errors that name the gateway.
+//!
+//! The Thrift client is synchronous: async callers run it on a blocking thread, never on a
+//! runtime worker.
+
+use std::net::{TcpStream, ToSocketAddrs};
+
+use hbase_thrift::hbase::{
+    BatchMutation, ColumnDescriptor, HbaseSyncClient, Mutation, THbaseSyncClient, TRowResult,
+};
+use thrift::protocol::{TBinaryInputProtocol, TBinaryOutputProtocol};
+use thrift::transport::{
+    ReadHalf, TBufferedReadTransport, TBufferedWriteTransport, TIoChannel, TTcpChannel, WriteHalf,
+};
+
+use crate::config::HBaseConfig;
+
+type Client = HbaseSyncClient<
+    TBinaryInputProtocol<TBufferedReadTransport<ReadHalf<TTcpChannel>>>,
+    TBinaryOutputProtocol<TBufferedWriteTransport<WriteHalf<TTcpChannel>>>,
+>;
+
+/// One connection to the Thrift gateway.
+pub struct HBase {
+    client: Client,
+    addr: String,
+}
+
+/// One cell to write: column family, qualifier, value.
+pub type Cell = (String, String, Vec<u8>);
+
+impl HBase {
+    /// Opens a connection; the timeout bounds the connect and every later read and write.
+    ///
+    /// # Errors
+    /// Fails with the address when nothing listens there or it does not resolve.
+    pub fn connect(cfg: &HBaseConfig) -> anyhow::Result<HBase> {
+        let addr = cfg.thrift_addr.clone();
+        let sock = addr
+            .to_socket_addrs()
+            .map_err(|e| anyhow::anyhow!("cannot resolve HBase Thrift address {addr}: {e}"))?
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("HBase Thrift address {addr} resolves to nothing"))?;
+        let stream = TcpStream::connect_timeout(&sock, cfg.timeout).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to the HBase Thrift server at {addr}: {e}; is it running? \
+                 (`scripts/stack up`, or set hbase.thrift_addr)"
+            )
+        })?;
+        stream.set_read_timeout(Some(cfg.timeout))?;
+        stream.set_write_timeout(Some(cfg.timeout))?;
+        stream.set_nodelay(true)?;
+        let (i_chan, o_chan) = TTcpChannel::with_stream(stream).split()?;
+        let client = HbaseSyncClient::new(
+            TBinaryInputProtocol::new(TBufferedReadTransport::new(i_chan), true),
+            TBinaryOutputProtocol::new(TBufferedWriteTransport::new(o_chan), true),
+        );
+        Ok(HBase { client, addr })
+    }
+
+    /// The gateway address this client talks to.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Names of all user tables.
+    pub fn table_names(&mut self) -> anyhow::Result<Vec<String>> {
+        let names = self.client.get_table_names().map_err(|e| self.err("list tables", e))?;
+        Ok(names.into_iter().map(|n| String::from_utf8_lossy(&n).into_owned()).collect())
+    }
+
+    /// The cluster id HBase keeps in ZooKeeper; proves the gateway reaches the master.
+    pub fn cluster_id(&mut self) -> anyhow::Result<String> {
+        self.client.get_cluster_id().map_err(|e| self.err("read the cluster id", e))
+    }
+
+    /// Creates `table` with the given column families unless it exists already.
+    pub fn ensure_table(
+        &mut self,
+        table: &str,
+        families: &[ColumnDescriptor],
+    ) -> anyhow::Result<bool> {
+        if self.table_names()?.iter().any(|t| t == table) {
+            return Ok(false);
+        }
+        match self.client.create_table(table.into(), families.to_vec()) {
+            Ok(()) => Ok(true),
+            // Another writer created it between our listing and our create: that is fine.
+            Err(thrift::Error::User(e)) if e.to_string().contains("AlreadyExists") => Ok(false),
+            Err(e) => Err(self.err(&format!("create table {table}"), e)),
+        }
+    }
+
+    /// Disables and deletes `table`; a missing table is not an error.
+    pub fn drop_table(&mut self, table: &str) -> anyhow::Result<()> {
+        if !self.table_names()?.iter().any(|t| t == table) {
+            return Ok(());
+        }
+        let name = table.as_bytes().to_vec();
+        self.client.disable_table(name.clone()).map_err(|e| self.err("disable table", e))?;
+        self.client.delete_table(name).map_err(|e| self.err("delete table", e))
+    }
+
+    /// Writes several rows in one round trip (`mutateRows`).
+    pub fn put_rows(&mut self, table: &str, rows: Vec<(Vec<u8>, Vec<Cell>)>) -> anyhow::Result<()> {
+        let batches = rows
+            .into_iter()
+            .map(|(row, cells)| BatchMutation {
+                row: Some(row),
+                mutations: Some(
+                    cells
+                        .into_iter()
+                        .map(|(family, qualifier, value)| Mutation {
+                            is_delete: Some(false),
+                            column: Some(format!("{family}:{qualifier}").into_bytes()),
+                            value: Some(value),
+                            write_to_w_a_l: Some(true),
+                        })
+                        .collect(),
+                ),
+            })
+            .collect();
+        self.client
+            .mutate_rows(table.into(), batches, Default::default())
+            .map_err(|e| self.err(&format!("write rows to {table}"), e))
+    }
+
+    /// Reads one row; `None` when it does not exist.
+    pub fn get_row(&mut self, table: &str, row: &[u8]) -> anyhow::Result<Option<TRowResult>> {
+        let mut rows = self
+            .client
+            .get_row(table.into(), row.to_vec(), Default::default())
+            .map_err(|e| self.err(&format!("read a row of {table}"), e))?;
+        Ok(rows.pop())
+    }
+
+    /// Scans `[start, stop)` (an empty `stop` means to the end), `batch` rows per round trip,
+    /// calling `each` for every row.
+    pub fn scan(
+        &mut self,
+        table: &str,
+        start: &[u8],
+        stop: &[u8],
+        batch: i32,
+        mut each: impl FnMut(TRowResult),
+    ) -> anyhow::Result<u64> {
+        let id = self
+            .client
+            .scanner_open_with_stop(
+                table.into(),
+                start.to_vec(),
+                stop.to_vec(),
+                vec![],
+                Default::default(),
+            )
+            .map_err(|e| self.err(&format!("open a scanner on {table}"), e))?;
+        let mut n = 0u64;
+        loop {
+            let rows = match self.client.scanner_get_list(id, batch) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = self.client.scanner_close(id);
+                    return Err(self.err(&format!("scan {table}"), e));
+                }
+            };
+            if rows.is_empty() {
+                break;
+            }
+            n += rows.len() as u64;
+            rows.into_iter().for_each(&mut each);
+        }
+        self.client.scanner_close(id).map_err(|e| self.err("close a scanner", e))?;
+        Ok(n)
+    }
+
+    fn err(&self, what: &str, e: thrift::Error) -> anyhow::Error {
+        anyhow::anyhow!("HBase Thrift at {}: cannot {what}: {}", self.addr, describe(&e))
+    }
+}
+
+/// HBase reports its IOError and IllegalArgument as user exceptions; show their message.
+fn describe(e: &thrift::Error) -> String {
+    match e {
+        thrift::Error::User(inner) => {
+            if let Some(io) = inner.downcast_ref::<hbase_thrift::hbase::IOError>() {
+                return format!("IOError: {}", io.message.clone().unwrap_or_default());
+            }
+            if let Some(arg) = inner.downcast_ref::<hbase_thrift::hbase::IllegalArgument>() {
+                return format!("IllegalArgument: {}", arg.message.clone().unwrap_or_default());
+            }
+            if let Some(exists) = inner.downcast_ref::<hbase_thrift::hbase::AlreadyExists>() {
+                return format!("AlreadyExists: {}", exists.message.clone().unwrap_or_default());
+            }
+            inner.to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A column family with HBase's defaults apart from the number of versions kept.
+pub fn family(name: &str, max_versions: i32) -> ColumnDescriptor {
+    ColumnDescriptor {
+        name: Some(format!("{name}:").into_bytes()),
+        max_versions: Some(max_versions),
+        // The generated `Default` fills in zeros and empty strings, which HBase rejects or reads
+        // as "expire at once"; spell out HBase's own defaults instead.
+        compression: Some("NONE".into()),
+        in_memory: Some(false),
+        bloom_filter_type: Some("ROW".into()),
+        bloom_filter_vector_size: Some(0),
+        bloom_filter_nb_hashes: Some(0),
+        block_cache_enabled: Some(true),
+        time_to_live: Some(i32::MAX),
+    }
+}
