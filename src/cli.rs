@@ -44,6 +44,28 @@ pub enum Command {
     Doctor,
     /// Print the effective configuration (defaults, file, environment and flags merged) as TOML
     Config,
+    /// HBase administration
+    #[command(subcommand)]
+    Hbase(HbaseCommand),
+    /// Consume the four topics into HBase; runs until SIGINT/SIGTERM unless --until-caught-up
+    Ingest(IngestArgs),
+    /// Per-partition lag of the ingest consumer group
+    Lag,
+}
+
+/// `ecomflow hbase ...`
+#[derive(Debug, Subcommand)]
+pub enum HbaseCommand {
+    /// Create the tables described in hbase/tables.toml (existing tables are kept)
+    Init,
+}
+
+/// Flags of `ecomflow ingest`.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Stop when the group's lag is zero on every topic (for batch runs and orchestrators)
+    #[arg(long)]
+    pub until_caught_up: bool,
 }
 
 impl Cli {

@@ -24,6 +24,44 @@ pub struct Config {
     pub kafka: KafkaConfig,
     pub hbase: HBaseConfig,
     pub spark: SparkConfig,
+    pub ingest: IngestConfig,
+}
+
+/// The Kafka-to-HBase ingester.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Consumer group; its committed offsets are what `ecomflow lag` reports.
+    pub group_id: String,
+    /// Most records written to HBase in one `mutateRows` call.
+    pub batch_size: usize,
+    /// How long to wait for more records before writing a partial batch.
+    #[serde(with = "humantime_serde")]
+    pub batch_timeout: Duration,
+    /// Records larger than this go to the dead-letter topic instead of HBase.
+    pub max_record_bytes: usize,
+    /// First wait after a failed HBase write; doubles up to `retry_max_backoff`.
+    #[serde(with = "humantime_serde")]
+    pub retry_initial_backoff: Duration,
+    #[serde(with = "humantime_serde")]
+    pub retry_max_backoff: Duration,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            group_id: "ecomflow-ingest".into(),
+            // About 2-5 MB of cells per call: large enough to amortise the Thrift round trip,
+            // small enough to stay under the gateway's default frame limits.
+            batch_size: 2_000,
+            batch_timeout: Duration::from_millis(200),
+            // HBase's default cell size limit (hbase.server.keyvalue.maxsize) is 10 MB; records
+            // of our data set are under 2 KB, so 1 MiB only stops garbage.
+            max_record_bytes: 1 << 20,
+            retry_initial_backoff: Duration::from_millis(200),
+            retry_max_backoff: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Kafka brokers and the pipeline's topic names.
@@ -51,6 +89,14 @@ pub struct Topics {
     pub fraud: String,
     pub freight_cost: String,
     pub product_group: String,
+}
+
+impl Topics {
+    /// The configured names, in the order of `generate::Topic::ALL` (supply chain, fraud,
+    /// freight cost, product group).
+    pub fn all(&self) -> [&str; 4] {
+        [&self.supply_chain, &self.fraud, &self.freight_cost, &self.product_group]
+    }
 }
 
 /// The HBase Thrift (thrift1) gateway.
@@ -188,6 +234,11 @@ impl Config {
                     self.spark.url
                 )));
             }
+        }
+        if self.ingest.batch_size == 0 || self.ingest.group_id.is_empty() {
+            return Err(usage(
+                "ingest.batch_size must be at least 1 and ingest.group_id non-empty",
+            ));
         }
         if self.kafka.partitions < 1 || self.kafka.replication < 1 {
             return Err(usage("kafka.partitions and kafka.replication must be at least 1"));

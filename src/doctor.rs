@@ -1,5 +1,6 @@
 //! `ecomflow doctor`: one real request to each configured server, one line per server.
 
+use std::io::Write;
 use std::time::Instant;
 
 use crate::config::Config;
@@ -35,11 +36,16 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
     for c in &checks {
         match &c.result {
             Ok(detail) => {
-                println!("ok    {:<6} {:<24} {detail} ({} ms)", c.service, c.address, c.millis)
+                crate::commands::outln!(
+                    "ok    {:<6} {:<24} {detail} ({} ms)",
+                    c.service,
+                    c.address,
+                    c.millis
+                )
             }
             Err(e) => {
                 failed += 1;
-                println!("FAIL  {:<6} {:<24} {e:#}", c.service, c.address);
+                crate::commands::outln!("FAIL  {:<6} {:<24} {e:#}", c.service, c.address);
             }
         }
     }

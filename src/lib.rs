@@ -5,11 +5,13 @@
 //! module, its configuration and its tests.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod generate;
 pub mod hbase;
+pub mod ingest;
 pub mod kafka;
 pub mod spark;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use ecomflow::cli::{Cli, Command};
+use ecomflow::cli::{Cli, Command, HbaseCommand};
 use ecomflow::config::Config;
 use ecomflow::error::UsageError;
 
@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     ecomflow::telemetry::init(cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that closed our stdout early (`ecomflow lag | head`) got what it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line with the whole context chain; no backtrace for anything the user can fix.
             eprintln!("error: {e:#}");
@@ -25,13 +27,24 @@ fn main() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), &cli.overrides())?;
     match cli.command {
         Command::Doctor => ecomflow::doctor::run(&config),
         Command::Config => {
-            print!("{}", toml::to_string_pretty(&config)?);
+            use std::io::Write;
+            write!(std::io::stdout().lock(), "{}", toml::to_string_pretty(&config)?)?;
             Ok(())
         }
+        Command::Hbase(HbaseCommand::Init) => ecomflow::commands::hbase_init(&config),
+        Command::Ingest(args) => ecomflow::commands::ingest(&config, args.until_caught_up),
+        Command::Lag => ecomflow::commands::lag(&config),
     }
 }

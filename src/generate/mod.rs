@@ -1,1 +1,3 @@
 //! Synthetic data generation (placeholder until the generator lands).
+
+pub mod model;

@@ -196,20 +196,3 @@ fn describe(e: &thrift::Error) -> String {
         other => other.to_string(),
     }
 }
-
-/// A column family with HBase's defaults apart from the number of versions kept.
-pub fn family(name: &str, max_versions: i32) -> ColumnDescriptor {
-    ColumnDescriptor {
-        name: Some(format!("{name}:").into_bytes()),
-        max_versions: Some(max_versions),
-        // The generated `Default` fills in zeros and empty strings, which HBase rejects or reads
-        // as "expire at once"; spell out HBase's own defaults instead.
-        compression: Some("NONE".into()),
-        in_memory: Some(false),
-        bloom_filter_type: Some("ROW".into()),
-        bloom_filter_vector_size: Some(0),
-        bloom_filter_nb_hashes: Some(0),
-        block_cache_enabled: Some(true),
-        time_to_live: Some(i32::MAX),
-    }
-}

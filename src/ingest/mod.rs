@@ -1,0 +1,384 @@
+//! `ecomflow ingest`: Kafka topics into HBase tables, each record stored once.
+//!
+//! Delivery is at least once, made exactly-once in effect by idempotent writes:
+//! 1. poll a batch of records from the four topics (one consumer group);
+//! 2. check each record against its topic's schema; refused records go to `<topic>.dlq` with
+//!    the reason in the `ecomflow.error` header;
+//! 3. write the accepted records to HBase in `mutateRows` calls, retrying with backoff while the
+//!    Thrift gateway is unreachable;
+//! 4. only once HBase and the dead-letter topic acknowledged everything, commit the offsets after
+//!    the batch, synchronously.
+//!
+//! A crash between 3 and 4 re-reads the batch, which rewrites the same row keys and cells, so no
+//! row is added twice. This holds because a partition's records are processed in order and the
+//! committed offset is always one past the highest stored record.
+
+pub mod lag;
+pub mod validate;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::message::{Header, Message, OwnedHeaders, OwnedMessage};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use tracing::{debug, info, warn};
+
+use crate::config::Config;
+use crate::generate::model::Topic;
+use crate::hbase::HBase;
+use crate::hbase::client::Cell;
+use crate::hbase::schema::{INDEX_FAMILY, Schema, TableSpec, cell_text, time_key};
+
+/// Rows to write, by table: row key and cells.
+type TableRows = BTreeMap<String, Vec<(Vec<u8>, Vec<Cell>)>>;
+
+/// Header of a dead-letter record that says why it was refused.
+pub const DLQ_REASON_HEADER: &str = "ecomflow.error";
+
+/// How the ingester runs.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Stop once the group's lag is zero on every topic, instead of running until signalled.
+    pub until_caught_up: bool,
+    /// Set by SIGINT/SIGTERM: finish the current batch, commit, and return.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Counts of one ingest run.
+#[derive(Debug, Clone, Default)]
+pub struct IngestSummary {
+    /// Records stored in HBase, by topic.
+    pub stored: BTreeMap<String, u64>,
+    /// Records sent to a dead-letter topic, by source topic.
+    pub dead_lettered: BTreeMap<String, u64>,
+    pub batches: u64,
+    pub seconds: f64,
+}
+
+struct Route {
+    topic: Topic,
+    table: String,
+    index_table: Option<String>,
+    spec: TableSpec,
+}
+
+/// Runs the ingester on the calling thread until caught up or stopped.
+///
+/// # Errors
+/// Fails when Kafka refuses the subscription or a commit, when a dead-letter record is not
+/// acknowledged, or when stopped while HBase is unreachable (nothing is committed then, so the
+/// records are read again on the next run).
+pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummary> {
+    let started = Instant::now();
+    let routes = routes(config)?;
+    let names: Vec<&str> = routes.keys().map(String::as_str).collect();
+
+    let consumer = consumer(config)?;
+    consumer
+        .subscribe(&names)
+        .map_err(|e| anyhow::anyhow!("cannot subscribe to {names:?}: {e}"))?;
+    let dlq = DeadLetters::new(config)?;
+    let mut store = Store { config, hbase: None };
+    let mut summary = IngestSummary::default();
+    info!(topics = ?names, group = %config.ingest.group_id, "ingest started");
+
+    while !opts.stop.load(Ordering::Relaxed) {
+        let batch = poll_batch(&consumer, config.ingest.batch_size, config.ingest.batch_timeout);
+        if batch.is_empty() {
+            if opts.until_caught_up {
+                let lag: i64 = lag::lag_with(&consumer, config.kafka.timeout, &names)?
+                    .iter()
+                    .map(lag::PartitionLag::lag)
+                    .sum();
+                debug!(lag, "no records in the last poll");
+                if lag == 0 {
+                    break;
+                }
+            }
+            continue;
+        }
+
+        let mut rows: TableRows = BTreeMap::new();
+        let mut next_offsets: HashMap<(String, i32), i64> = HashMap::new();
+        let mut stored: BTreeMap<String, u64> = BTreeMap::new();
+        let mut refused = Vec::new();
+        for msg in &batch {
+            let route = &routes[msg.topic()];
+            next_offsets.insert((msg.topic().to_string(), msg.partition()), msg.offset() + 1);
+            match validate::validate(route.topic, msg.payload(), config.ingest.max_record_bytes) {
+                Ok(fields) => {
+                    add_rows(route, &fields, &mut rows);
+                    *stored.entry(msg.topic().to_string()).or_default() += 1;
+                }
+                Err(rejection) => refused.push((msg, rejection.0)),
+            }
+        }
+
+        store.write(rows, &opts.stop)?;
+        for (msg, reason) in &refused {
+            debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %reason, "dead-lettered");
+            dlq.send(msg, reason)?;
+            *summary.dead_lettered.entry(msg.topic().to_string()).or_default() += 1;
+        }
+        dlq.flush(config.kafka.timeout * 3)?;
+        commit(&consumer, &next_offsets)?;
+
+        for (topic, n) in stored {
+            *summary.stored.entry(topic).or_default() += n;
+        }
+        summary.batches += 1;
+        debug!(records = batch.len(), refused = refused.len(), "batch stored and committed");
+    }
+
+    summary.seconds = started.elapsed().as_secs_f64();
+    let stored: u64 = summary.stored.values().sum();
+    let dead: u64 = summary.dead_lettered.values().sum();
+    info!(stored, dead_lettered = dead, seconds = summary.seconds, "ingest finished");
+    Ok(summary)
+}
+
+/// Maps each configured topic name to its table.
+fn routes(config: &Config) -> anyhow::Result<HashMap<String, Route>> {
+    let schema = Schema::builtin();
+    let prefix = &config.hbase.table_prefix;
+    let mut out = HashMap::new();
+    for (topic, name) in Topic::ALL.into_iter().zip(config.kafka.topics.all()) {
+        let spec = schema
+            .for_topic(topic.name())
+            .ok_or_else(|| anyhow::anyhow!("hbase/tables.toml has no table for {}", topic.name()))?
+            .clone();
+        let route = Route {
+            topic,
+            table: format!("{prefix}{}", spec.name),
+            index_table: spec
+                .time_field
+                .as_ref()
+                .map(|_| format!("{prefix}{}", spec.index_table())),
+            spec,
+        };
+        out.insert(name.to_string(), route);
+    }
+    Ok(out)
+}
+
+fn consumer(config: &Config) -> anyhow::Result<BaseConsumer> {
+    let mut cc = crate::kafka::base_config(&config.kafka);
+    cc.set("group.id", &config.ingest.group_id)
+        // Offsets are committed by hand, after HBase acknowledged the batch.
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        // A dead broker must not stall shutdown for librdkafka's default of a minute and more.
+        .set("session.timeout.ms", "30000");
+    cc.create().map_err(|e| anyhow::anyhow!("cannot create the ingest consumer: {e}"))
+}
+
+/// Polls until `max` records or `wait` without a new record.
+fn poll_batch(consumer: &BaseConsumer, max: usize, wait: Duration) -> Vec<OwnedMessage> {
+    let mut batch = Vec::with_capacity(max.min(4096));
+    let deadline = Instant::now() + wait;
+    while batch.len() < max {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() && !batch.is_empty() {
+            break;
+        }
+        match consumer.poll(left.max(Duration::from_millis(1))) {
+            Some(Ok(msg)) => batch.push(msg.detach()),
+            // librdkafka reconnects by itself; a broker restart shows up here and passes.
+            Some(Err(e)) => warn!(error = %e, "Kafka poll error; retrying"),
+            None => break,
+        }
+    }
+    batch
+}
+
+/// Turns one accepted record into its main row and, with a time field, its index row.
+fn add_rows(
+    route: &Route,
+    fields: &serde_json::Map<String, serde_json::Value>,
+    rows: &mut TableRows,
+) {
+    let family = route.spec.data_family();
+    let id_field = route.spec.id_field.as_deref().unwrap_or("id");
+    // Validation guarantees the id field exists; its text is the row key.
+    let id = fields.get(id_field).and_then(cell_text).unwrap_or_default();
+    let cells: Vec<Cell> = fields
+        .iter()
+        .filter_map(|(k, v)| cell_text(v).map(|text| (family.to_string(), k.clone(), text)))
+        .collect();
+    if let (Some(index), Some(time_field)) = (&route.index_table, &route.spec.time_field) {
+        if let Some(time) = fields.get(time_field).and_then(cell_text) {
+            let key = time_key(&String::from_utf8_lossy(&time), &String::from_utf8_lossy(&id));
+            let cell = (INDEX_FAMILY.to_string(), "id".to_string(), id.clone());
+            rows.entry(index.clone()).or_default().push((key, vec![cell]));
+        }
+    }
+    rows.entry(route.table.clone()).or_default().push((id, cells));
+}
+
+/// The HBase side: one connection, reopened after any failure.
+struct Store<'a> {
+    config: &'a Config,
+    hbase: Option<HBase>,
+}
+
+impl Store<'_> {
+    /// Writes every row, retrying with backoff until it succeeds or `stop` is set.
+    fn write(&mut self, rows: TableRows, stop: &AtomicBool) -> anyhow::Result<()> {
+        let cfg = &self.config.ingest;
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(cfg.retry_initial_backoff)
+            .with_max_delay(cfg.retry_max_backoff)
+            .without_max_times()
+            .build();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self.try_write(&rows) {
+                Ok(()) => {
+                    if attempt > 1 {
+                        info!(addr = %self.config.hbase.thrift_addr, attempt, "HBase writes resumed");
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.hbase = None;
+                    let delay = delays.next().unwrap_or(cfg.retry_max_backoff);
+                    warn!(
+                        addr = %self.config.hbase.thrift_addr, attempt, error = %e,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "HBase write failed; nothing committed, retrying"
+                    );
+                    if !sleep_unless_stopped(delay, stop) {
+                        let pending: usize = rows.values().map(Vec::len).sum();
+                        anyhow::bail!(
+                            "stopped while HBase at {} was failing ({e}); {pending} rows were not \
+                             stored and their offsets not committed, so the next run reads them again",
+                            self.config.hbase.thrift_addr
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn try_write(&mut self, rows: &TableRows) -> anyhow::Result<()> {
+        if self.hbase.is_none() {
+            self.hbase = Some(HBase::connect(&self.config.hbase)?);
+        }
+        let hbase = self.hbase.as_mut().expect("connected just above");
+        for (table, rows) in rows {
+            for chunk in rows.chunks(self.config.ingest.batch_size) {
+                hbase.put_rows(table, chunk.to_vec())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sleeps `d` in short steps; false when `stop` was set meanwhile.
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50).min(end - Instant::now()));
+    }
+    !stop.load(Ordering::Relaxed)
+}
+
+fn commit(consumer: &BaseConsumer, next: &HashMap<(String, i32), i64>) -> anyhow::Result<()> {
+    let mut tpl = TopicPartitionList::new();
+    for ((topic, partition), offset) in next {
+        tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))?;
+    }
+    consumer
+        .commit(&tpl, CommitMode::Sync)
+        .map_err(|e| anyhow::anyhow!("cannot commit offsets after storing the batch: {e}"))
+}
+
+/// Counts dead-letter deliveries that failed, so a lost one fails the batch before its commit.
+struct DeliveryCounter {
+    failed: AtomicU64,
+}
+
+impl ClientContext for DeliveryCounter {}
+
+impl ProducerContext for DeliveryCounter {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: Self::DeliveryOpaque) {
+        if let Err((e, _)) = result {
+            warn!(error = %e, "dead-letter record not delivered");
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The producer of `<topic>.dlq` records.
+struct DeadLetters {
+    producer: BaseProducer<DeliveryCounter>,
+}
+
+impl DeadLetters {
+    fn new(config: &Config) -> anyhow::Result<DeadLetters> {
+        let mut pc = crate::kafka::base_config(&config.kafka);
+        pc.set("enable.idempotence", "true")
+            .set("acks", "all")
+            // Refused records can be large (that may be why they were refused).
+            .set("message.max.bytes", "16777216");
+        let producer = pc
+            .create_with_context(DeliveryCounter { failed: AtomicU64::new(0) })
+            .map_err(|e| anyhow::anyhow!("cannot create the dead-letter producer: {e}"))?;
+        Ok(DeadLetters { producer })
+    }
+
+    fn send(&self, msg: &OwnedMessage, reason: &str) -> anyhow::Result<()> {
+        let topic = format!("{}.dlq", msg.topic());
+        let headers = OwnedHeaders::new()
+            .insert(Header { key: DLQ_REASON_HEADER, value: Some(reason) })
+            .insert(Header {
+                key: "ecomflow.source",
+                value: Some(&format!("{}/{}@{}", msg.topic(), msg.partition(), msg.offset())),
+            });
+        let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&topic).headers(headers);
+        if let Some(k) = msg.key() {
+            record = record.key(k);
+        }
+        if let Some(p) = msg.payload() {
+            record = record.payload(p);
+        }
+        let mut record = record;
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => return Ok(()),
+                Err((e, r)) if is_queue_full(&e) => {
+                    self.producer.poll(Duration::from_millis(100));
+                    record = r;
+                }
+                Err((e, _)) => anyhow::bail!("cannot queue a dead-letter record for {topic}: {e}"),
+            }
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> anyhow::Result<()> {
+        self.producer.flush(timeout).map_err(|e| {
+            anyhow::anyhow!("dead-letter records not acknowledged in {timeout:?}: {e}")
+        })?;
+        let failed = self.producer.context().failed.swap(0, Ordering::Relaxed);
+        if failed > 0 {
+            anyhow::bail!("{failed} dead-letter records were not delivered; offsets not committed");
+        }
+        Ok(())
+    }
+}
+
+fn is_queue_full(e: &rdkafka::error::KafkaError) -> bool {
+    e.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+}
