@@ -25,6 +25,57 @@ pub struct Config {
     pub hbase: HBaseConfig,
     pub spark: SparkConfig,
     pub ingest: IngestConfig,
+    pub jobs: JobsConfig,
+}
+
+/// The Spark analytics jobs (`ecomflow submit`, `run-jobs`) and the streaming query.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Folder of `*.sql` job files. The built-in jobs are compiled into the binary and used when
+    /// this folder does not hold a file of the same name.
+    pub dir: PathBuf,
+    /// Attempts per run when Spark Connect is unreachable or drops the session; errors that
+    /// Spark reports about the query itself (bad SQL, a missing column) are never retried.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubles for every further one.
+    #[serde(with = "humantime_serde")]
+    pub retry_backoff: Duration,
+    /// Most rows one result set may return; results are meant to be small aggregates, and a
+    /// larger one fails the run instead of pulling a whole table through the client.
+    pub max_result_rows: usize,
+    /// Results go to the Kafka topic `<insights_topic_prefix><job>`.
+    pub insights_topic_prefix: String,
+    /// Checkpoint folder of the streaming query, on the Spark server's file system (or a
+    /// shared one such as HDFS or S3 on a cluster). Deleting it restarts the query from scratch.
+    pub checkpoint_dir: String,
+    /// Topic the streaming query writes its windows to.
+    pub stream_topic: String,
+    /// How late an order may arrive (in event time) and still count in its window.
+    pub stream_watermark: String,
+    /// How often the streaming query looks for new records, e.g. `5 seconds`.
+    pub stream_trigger: String,
+    /// File holding the Spark Connect session id of the running streaming query, so `stream
+    /// status` and `stream stop` reach the session that `stream start` opened.
+    pub stream_state_file: PathBuf,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("jobs"),
+            // One retry covers a Spark Connect restart; more only delays a real outage.
+            max_attempts: 2,
+            retry_backoff: Duration::from_secs(2),
+            max_result_rows: 10_000,
+            insights_topic_prefix: "insights.".into(),
+            checkpoint_dir: "/tmp/ecomflow/checkpoints/realtime_fraud".into(),
+            stream_topic: "insights.realtime_fraud".into(),
+            stream_watermark: "10 minutes".into(),
+            stream_trigger: "5 seconds".into(),
+            stream_state_file: std::env::temp_dir().join("ecomflow-stream.json"),
+        }
+    }
 }
 
 /// The Kafka-to-HBase ingester.
@@ -242,6 +293,15 @@ impl Config {
         }
         if self.kafka.partitions < 1 || self.kafka.replication < 1 {
             return Err(usage("kafka.partitions and kafka.replication must be at least 1"));
+        }
+        if self.jobs.max_attempts == 0 || self.jobs.max_result_rows == 0 {
+            return Err(usage("jobs.max_attempts and jobs.max_result_rows must be at least 1"));
+        }
+        if !valid_topic_name(&self.jobs.stream_topic) {
+            return Err(usage(format!(
+                "jobs.stream_topic `{}` is not a valid topic name",
+                self.jobs.stream_topic
+            )));
         }
         let t = &self.kafka.topics;
         for (key, name) in [
