@@ -47,10 +47,38 @@ pub enum Command {
     /// HBase administration
     #[command(subcommand)]
     Hbase(HbaseCommand),
+    /// The whole job: check servers, generate, produce, ingest, run every Spark job, report
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+    /// Write the synthetic data set to one file per topic
+    Generate(crate::generate::GenerateArgs),
+    /// Send the data set (generated on the fly, or --from files) to the four Kafka topics
+    Produce(crate::produce::ProduceArgs),
     /// Consume the four topics into HBase; runs until SIGINT/SIGTERM unless --until-caught-up
     Ingest(IngestArgs),
     /// Per-partition lag of the ingest consumer group
     Lag,
+    /// Run one analytics job on Spark: a name from `jobs list` or a path to a .sql file
+    Submit(crate::spark::jobs::cli::SubmitArgs),
+    /// Run the analytics jobs one after the other
+    RunJobs(crate::spark::jobs::cli::RunJobsArgs),
+    /// Recorded analytics job runs (HBase job_runs), oldest first
+    Runs(crate::spark::jobs::cli::RunsArgs),
+    /// Analytics job files
+    #[command(subcommand)]
+    Jobs(crate::spark::jobs::cli::JobsCommand),
+    /// The real-time fraud query: Spark Structured Streaming to insights.realtime_fraud
+    #[command(subcommand)]
+    Stream(crate::spark::stream::StreamCommand),
+    /// Render the latest insights as PNG/SVG charts and an offline index.html
+    Report(crate::report::ReportArgs),
+}
+
+/// `ecomflow pipeline ...`
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Run every stage once and print a table of stages with rows, bytes and seconds
+    Run(crate::pipeline::PipelineArgs),
 }
 
 /// `ecomflow hbase ...`

@@ -65,3 +65,22 @@ pub fn lag(config: &Config) -> anyhow::Result<()> {
     outln!("total lag {}", parts.iter().map(|p| p.lag()).sum::<i64>());
     Ok(())
 }
+
+/// `ecomflow produce`: sends, then prints one line per topic.
+pub fn produce(config: &Config, args: &crate::produce::ProduceArgs) -> anyhow::Result<()> {
+    let summary = crate::produce::run(config, args)?;
+    outln!("{:<32} {:>12} {:>14}", "topic", "records", "bytes");
+    for (topic, (n, bytes)) in &summary.records {
+        outln!("{topic:<32} {n:>12} {bytes:>14}");
+    }
+    let mb = summary.total_bytes() as f64 / 1e6;
+    outln!(
+        "acknowledged {} of {} records, {mb:.1} MB in {:.1} s ({:.1} MB/s, {:.0} records/s)",
+        summary.acked,
+        summary.total_records(),
+        summary.seconds,
+        mb / summary.seconds.max(1e-9),
+        summary.total_records() as f64 / summary.seconds.max(1e-9)
+    );
+    Ok(())
+}

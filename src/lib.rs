@@ -4,6 +4,7 @@
 //! The binary in `main.rs` is a thin shell over these modules; each pipeline stage owns its
 //! module, its configuration and its tests.
 
+pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -12,6 +13,10 @@ pub mod error;
 pub mod generate;
 pub mod hbase;
 pub mod ingest;
+pub mod insights;
 pub mod kafka;
+pub mod pipeline;
+pub mod produce;
+pub mod report;
 pub mod spark;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use ecomflow::cli::{Cli, Command, HbaseCommand};
+use ecomflow::cli::{Cli, Command, HbaseCommand, PipelineCommand};
 use ecomflow::config::Config;
 use ecomflow::error::UsageError;
 
@@ -45,6 +45,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Hbase(HbaseCommand::Init) => ecomflow::commands::hbase_init(&config),
         Command::Ingest(args) => ecomflow::commands::ingest(&config, args.until_caught_up),
+        Command::Pipeline(PipelineCommand::Run(args)) => ecomflow::pipeline::run(&config, &args),
+        Command::Generate(args) => ecomflow::generate::run(&args),
+        Command::Produce(args) => ecomflow::commands::produce(&config, &args),
         Command::Lag => ecomflow::commands::lag(&config),
+        Command::Submit(args) => args.run(&config),
+        Command::RunJobs(args) => args.run(&config),
+        Command::Runs(args) => args.run(&config),
+        Command::Jobs(cmd) => cmd.run(&config),
+        Command::Stream(cmd) => cmd.run(&config),
+        Command::Report(args) => args.run(&config),
     }
 }
