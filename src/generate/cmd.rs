@@ -4,7 +4,7 @@
 //! flags and get the same records. Numeric flags are read as text and validated here, so that a
 //! bad value gives one line saying what was wrong and what is accepted (exit code 2).
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -193,7 +193,9 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let bytes: u64 = summaries.iter().map(|s| s.bytes).sum();
     let mb_per_s = bytes as f64 / 1e6 / seconds.max(1e-9);
     info!(rows, bytes, seconds, mb_per_s, "data set written");
-    print!("{}", summary(&summaries, seconds));
+    // Written, not printed: a closed stdout is an error `main` can treat as success, where
+    // `print!` would panic.
+    std::io::stdout().lock().write_all(summary(&summaries, seconds).as_bytes())?;
     Ok(())
 }
 

@@ -86,8 +86,8 @@ impl Default for DatasetSpec {
         DatasetSpec {
             volume: Volume::Bytes(1_250_000_000),
             seed: 42,
-            start: NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date"),
-            end: NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date"),
+            start: date(2024, 1, 1),
+            end: date(2024, 12, 31),
             fraud_share: 0.03,
             fraud_target: 0.08,
             rare_boost: 2.0,
@@ -107,6 +107,15 @@ impl DatasetSpec {
             Volume::Bytes(0) => return Err(usage("the size must be positive, e.g. 1.25GB")),
             Volume::Rows(0) => return Err(usage("--rows must be at least 1")),
             _ => {}
+        }
+        // Keeps every derived date (quotes up to a year before, deliveries after) representable.
+        let (first, last) = (date(1900, 1, 1), date(2999, 12, 31));
+        for (name, day) in [("--start", self.start), ("--end", self.end)] {
+            if day < first || day > last {
+                return Err(usage(format!(
+                    "{name} {day} is outside the supported range {first} to {last}"
+                )));
+            }
         }
         if self.end < self.start {
             return Err(usage(format!(
@@ -134,6 +143,11 @@ impl DatasetSpec {
         }
         Ok(())
     }
+}
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    // Only called with constant, valid dates.
+    NaiveDate::from_ymd_opt(year, month, day).expect("valid date")
 }
 
 /// Index of a chunk, from 0.
@@ -567,7 +581,8 @@ mod tests {
             DatasetSpec { fraud_target: -0.1, ..rows(1) },
             DatasetSpec { rare_boost: 0.5, ..rows(1) },
             DatasetSpec { threads: 0, ..rows(1) },
-            DatasetSpec { end: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(), ..rows(1) },
+            DatasetSpec { end: date(2023, 1, 1), ..rows(1) },
+            DatasetSpec { start: date(1800, 1, 1), ..rows(1) },
         ];
         for spec in bad {
             let err = Dataset::new(spec.clone(), Format::Jsonl).err().unwrap();

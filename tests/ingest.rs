@@ -1,0 +1,236 @@
+//! `produce` and `ingest` against the live stack: counts end to end, a SIGKILL in the middle of
+//! an ingest, and records that must go to the dead-letter topics.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+use ecomflow::generate::Topic;
+use ecomflow::hbase::HBase;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+/// Topic names, table prefix and consumer group of one test, as environment variables.
+struct Isolated {
+    id: String,
+}
+
+impl Isolated {
+    fn new(tag: &str) -> Isolated {
+        Isolated { id: common::unique(tag) }
+    }
+
+    fn topic(&self, t: Topic) -> String {
+        format!("{}_{}", self.id, t.name())
+    }
+
+    fn prefix(&self) -> String {
+        format!("{}_", self.id)
+    }
+
+    fn envs(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "ECOMFLOW_KAFKA__TOPICS__SUPPLY_CHAIN".into(),
+                self.topic(Topic::PharmaceuticalSupplyChain),
+            ),
+            ("ECOMFLOW_KAFKA__TOPICS__FRAUD".into(), self.topic(Topic::FraudAnalysis)),
+            (
+                "ECOMFLOW_KAFKA__TOPICS__FREIGHT_COST".into(),
+                self.topic(Topic::FreightCostAnalytics),
+            ),
+            (
+                "ECOMFLOW_KAFKA__TOPICS__PRODUCT_GROUP".into(),
+                self.topic(Topic::ProductGroupAnalytics),
+            ),
+            ("ECOMFLOW_HBASE__TABLE_PREFIX".into(), self.prefix()),
+            ("ECOMFLOW_INGEST__GROUP_ID".into(), format!("{}_group", self.id)),
+        ]
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ecomflow"));
+        c.args(args).envs(self.envs());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "ecomflow {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Rows in each record table, counted by a full scan.
+    fn hbase_rows(&self) -> BTreeMap<Topic, u64> {
+        let mut hbase = HBase::connect(&common::config().hbase).unwrap();
+        Topic::ALL
+            .iter()
+            .map(|t| {
+                let table = format!("{}{}", self.prefix(), t.name());
+                (*t, hbase.scan(&table, b"", b"", 5000, |_| {}).unwrap())
+            })
+            .collect()
+    }
+
+    /// Records per topic, from the `produce` summary table.
+    fn produced(out: &Output, iso: &Isolated) -> BTreeMap<Topic, u64> {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        Topic::ALL
+            .iter()
+            .map(|t| {
+                let name = iso.topic(*t);
+                let line = stdout.lines().find(|l| l.split_whitespace().next() == Some(&name));
+                let n = line.and_then(|l| l.split_whitespace().nth(1)).unwrap_or("0");
+                (*t, n.parse().unwrap())
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn every_produced_record_is_stored_once() {
+    let iso = Isolated::new("cnt");
+    iso.run(&["hbase", "init"]);
+    let out = iso.run(&["produce", "--rows", "3000", "--seed", "11"]);
+    let produced = Isolated::produced(&out, &iso);
+    assert_eq!(produced[&Topic::FraudAnalysis], 3000);
+    assert_eq!(produced[&Topic::PharmaceuticalSupplyChain], 750);
+    assert_eq!(produced[&Topic::ProductGroupAnalytics], 750);
+    assert!(produced[&Topic::FreightCostAnalytics] > 0);
+
+    iso.run(&["ingest", "--until-caught-up"]);
+    assert_eq!(iso.hbase_rows(), produced);
+
+    // A second ingest finds nothing to do, and a replay of the same records (a new group reads
+    // everything again) writes the same rows: still one row per record.
+    iso.run(&["ingest", "--until-caught-up"]);
+    let mut replay = iso.command(&["ingest", "--until-caught-up"]);
+    replay.env("ECOMFLOW_INGEST__GROUP_ID", format!("{}_replay", iso.id));
+    assert!(replay.output().unwrap().status.success());
+    assert_eq!(iso.hbase_rows(), produced);
+
+    let lag = iso.run(&["lag"]);
+    assert!(String::from_utf8_lossy(&lag.stdout).contains("total lag 0"));
+}
+
+#[test]
+fn sigkill_in_the_middle_of_an_ingest_loses_and_duplicates_nothing() {
+    let iso = Isolated::new("kill");
+    iso.run(&["hbase", "init"]);
+    let out = iso.run(&["produce", "--rows", "40000", "--seed", "12"]);
+    let produced = Isolated::produced(&out, &iso);
+    let total: u64 = produced.values().sum();
+
+    let mut ingest = iso.spawn(&["ingest"]);
+    // Kill once part of the data is stored, not before the first batch nor after the last.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let stored: u64 = iso.hbase_rows().values().sum();
+        if stored > 0 {
+            assert!(stored < total, "ingest finished before it could be killed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "ingest stored nothing in 120 s");
+    }
+    ingest.kill().unwrap(); // SIGKILL: no flush, no commit
+    ingest.wait().unwrap();
+    assert!(iso.hbase_rows().values().sum::<u64>() < total);
+
+    iso.run(&["ingest", "--until-caught-up"]);
+    assert_eq!(iso.hbase_rows(), produced);
+}
+
+#[test]
+fn bad_records_go_to_the_dead_letter_topic_with_their_reason() {
+    let iso = Isolated::new("dlq");
+    iso.run(&["hbase", "init"]);
+    let out = iso.run(&["produce", "--rows", "200", "--seed", "13"]);
+    let produced = Isolated::produced(&out, &iso);
+
+    // Bad records between good ones, on the orders topic.
+    let cfg = common::config();
+    let fraud = iso.topic(Topic::FraudAnalysis);
+    let mut good: serde_json::Value = {
+        let path = tempfile::tempdir().unwrap();
+        let dir = path.path().to_str().unwrap().to_string();
+        iso.run(&["generate", "--rows", "1", "--out", &dir]);
+        let text = std::fs::read_to_string(path.path().join("fraud_analysis.jsonl")).unwrap();
+        serde_json::from_str(text.lines().next().unwrap()).unwrap()
+    };
+    good["transaction_id"] = serde_json::Value::from(999_999_999u64);
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("user_id");
+    let mut wrong = good.clone();
+    wrong["quantity"] = serde_json::Value::from("two");
+    let huge = vec![b'x'; 2 << 20];
+    let bad: Vec<(&str, Vec<u8>)> = vec![
+        ("not valid JSON", b"this is not json".to_vec()),
+        ("missing field `user_id`", serde_json::to_vec(&missing).unwrap()),
+        ("invalid type", serde_json::to_vec(&wrong).unwrap()),
+        ("exceeds", huge),
+    ];
+    let mut pc = ecomflow::kafka::base_config(&cfg.kafka);
+    pc.set("message.max.bytes", "16777216");
+    let producer: BaseProducer = pc.create().unwrap();
+    for (i, (_, value)) in bad.iter().enumerate() {
+        producer.send(BaseRecord::to(&fraud).key(&format!("bad{i}")).payload(value)).unwrap();
+    }
+    let good_bytes = serde_json::to_vec(&good).unwrap();
+    producer.send(BaseRecord::to(&fraud).key("good").payload(&good_bytes)).unwrap();
+    producer.flush(Duration::from_secs(30)).unwrap();
+
+    let out = iso.run(&["ingest", "--until-caught-up"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with(&fraud)).unwrap();
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1].parse::<u64>().unwrap(), produced[&Topic::FraudAnalysis] + 1, "{line}");
+    assert_eq!(cols[2], "4", "{line}");
+
+    let mut expected = produced.clone();
+    *expected.get_mut(&Topic::FraudAnalysis).unwrap() += 1;
+    assert_eq!(iso.hbase_rows(), expected);
+
+    // Each refused record is in <topic>.dlq, unchanged, with its reason in a header.
+    let mut cc = ecomflow::kafka::base_config(&cfg.kafka);
+    cc.set("group.id", common::unique("dlqread")).set("auto.offset.reset", "earliest");
+    let consumer: BaseConsumer = cc.create().unwrap();
+    consumer.subscribe(&[&format!("{fraud}.dlq")]).unwrap();
+    let mut reasons = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reasons.len() < 4 && Instant::now() < deadline {
+        if let Some(Ok(msg)) = consumer.poll(Duration::from_millis(500)) {
+            let headers = msg.headers().unwrap();
+            let reason = headers
+                .iter()
+                .find(|h| h.key == ecomflow::ingest::DLQ_REASON_HEADER)
+                .and_then(|h| h.value)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap();
+            let key = String::from_utf8_lossy(msg.key().unwrap()).into_owned();
+            let i: usize = key.trim_start_matches("bad").parse().unwrap();
+            assert_eq!(msg.payload().unwrap(), bad[i].1.as_slice(), "payload of {key}");
+            reasons.insert(i, reason);
+        }
+    }
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    for (i, (expected, _)) in bad.iter().enumerate() {
+        assert!(reasons[&i].contains(expected), "record {i}: {}", reasons[&i]);
+    }
+}
