@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::usage;
 
+/// The top-level sections, which `ECOMFLOW_<SECTION>__<KEY>` variables address.
+const SECTIONS: [&str; 5] = ["kafka", "hbase", "spark", "ingest", "jobs"];
+
 /// The file read when `--config` is not given; a missing default file is not an error.
 pub const DEFAULT_CONFIG_FILE: &str = "ecomflow.toml";
 
@@ -243,7 +246,16 @@ impl Config {
             }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("ECOMFLOW_").split("__"));
+        // Only `ECOMFLOW_<SECTION>__<KEY>` variables are settings; others that share the prefix
+        // (ECOMFLOW_CONFIG, ECOMFLOW_STACK_HOME, ECOMFLOW_BIN, ...) belong to the scripts.
+        figment = figment.merge(
+            Env::prefixed("ECOMFLOW_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    SECTIONS.iter().any(|s| key.starts_with(&format!("{s}__")))
+                })
+                .split("__"),
+        );
 
         let mut config: Config = figment.extract().map_err(|e| {
             let source = file.map(PathBuf::from).unwrap_or_else(|| DEFAULT_CONFIG_FILE.into());
@@ -384,6 +396,18 @@ mod tests {
             assert_eq!(c.kafka.partitions, 8);
             assert_eq!(c.hbase.thrift_addr, "env:3");
             assert_eq!(c.spark.url, "sc://flag:4");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn script_variables_with_the_prefix_are_not_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ECOMFLOW_STACK_HOME", "/tmp/stack");
+            jail.set_env("ECOMFLOW_BIN", "/tmp/bin");
+            jail.set_env("ECOMFLOW_KAFKA__PARTITIONS", "6");
+            let c = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(c.kafka.partitions, 6);
             Ok(())
         });
     }
