@@ -54,6 +54,10 @@ fn ingest_survives_a_thrift_gateway_restart() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // A connection opened before the gateway goes away, like the one a job runner holds while
+    // Spark works: its next call must reconnect rather than fail.
+    let mut held = HBase::connect(&common::config().hbase).unwrap();
+    held.table_names().unwrap();
     std::thread::sleep(Duration::from_secs(2));
     let killed = Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
     assert!(killed.success(), "could not stop the Thrift gateway (pid {pid})");
@@ -70,6 +74,8 @@ fn ingest_survives_a_thrift_gateway_restart() {
     assert!(out.status.success(), "ingest failed after the gateway came back:\n{stderr}");
     assert!(stderr.contains("HBase write failed"), "no retry was logged:\n{stderr}");
     assert!(down_at.elapsed() > Duration::from_secs(8));
+
+    assert!(held.table_names().unwrap().contains(&format!("{id}_fraud_analysis")));
 
     let mut hbase = HBase::connect(&common::config().hbase).unwrap();
     let rows = hbase.scan(&format!("{id}_fraud_analysis"), b"", b"", 5000, |_| {}).unwrap();

@@ -24,6 +24,7 @@ type Client = HbaseSyncClient<
 pub struct HBase {
     client: Client,
     addr: String,
+    cfg: HBaseConfig,
 }
 
 /// One cell to write: column family, qualifier, value.
@@ -55,7 +56,28 @@ impl HBase {
             TBinaryInputProtocol::new(TBufferedReadTransport::new(i_chan), true),
             TBinaryOutputProtocol::new(TBufferedWriteTransport::new(o_chan), true),
         );
-        Ok(HBase { client, addr })
+        Ok(HBase { client, addr, cfg: cfg.clone() })
+    }
+
+    /// Makes one Thrift call; after a transport error, reconnects and makes it once more.
+    ///
+    /// The gateway closes connections that stay idle for 60 s
+    /// (`hbase.thrift.server.socket.read.timeout`), which a client holding a connection across
+    /// a long Spark job meets on its next call. Every call ecomflow makes can be repeated: puts
+    /// rewrite the same cells, and the rest read or create what may already exist.
+    fn call<T>(
+        &mut self,
+        what: &str,
+        f: impl Fn(&mut Client) -> thrift::Result<T>,
+    ) -> anyhow::Result<T> {
+        match f(&mut self.client) {
+            Err(thrift::Error::Transport(e)) => {
+                tracing::debug!(addr = %self.addr, error = %e, "Thrift connection lost; reconnecting");
+                self.client = HBase::connect(&self.cfg)?.client;
+                f(&mut self.client).map_err(|e| self.err(what, e))
+            }
+            other => other.map_err(|e| self.err(what, e)),
+        }
     }
 
     /// The gateway address this client talks to.
@@ -65,13 +87,13 @@ impl HBase {
 
     /// Names of all user tables.
     pub fn table_names(&mut self) -> anyhow::Result<Vec<String>> {
-        let names = self.client.get_table_names().map_err(|e| self.err("list tables", e))?;
+        let names = self.call("list tables", |c| c.get_table_names())?;
         Ok(names.into_iter().map(|n| String::from_utf8_lossy(&n).into_owned()).collect())
     }
 
     /// The cluster id HBase keeps in ZooKeeper; proves the gateway reaches the master.
     pub fn cluster_id(&mut self) -> anyhow::Result<String> {
-        self.client.get_cluster_id().map_err(|e| self.err("read the cluster id", e))
+        self.call("read the cluster id", |c| c.get_cluster_id())
     }
 
     /// Creates `table` with the given column families unless it exists already.
@@ -103,7 +125,7 @@ impl HBase {
 
     /// Writes several rows in one round trip (`mutateRows`).
     pub fn put_rows(&mut self, table: &str, rows: Vec<(Vec<u8>, Vec<Cell>)>) -> anyhow::Result<()> {
-        let batches = rows
+        let batches: Vec<BatchMutation> = rows
             .into_iter()
             .map(|(row, cells)| BatchMutation {
                 row: Some(row),
@@ -120,17 +142,16 @@ impl HBase {
                 ),
             })
             .collect();
-        self.client
-            .mutate_rows(table.into(), batches, Default::default())
-            .map_err(|e| self.err(&format!("write rows to {table}"), e))
+        self.call(&format!("write rows to {table}"), |c| {
+            c.mutate_rows(table.into(), batches.clone(), Default::default())
+        })
     }
 
     /// Reads one row; `None` when it does not exist.
     pub fn get_row(&mut self, table: &str, row: &[u8]) -> anyhow::Result<Option<TRowResult>> {
-        let mut rows = self
-            .client
-            .get_row(table.into(), row.to_vec(), Default::default())
-            .map_err(|e| self.err(&format!("read a row of {table}"), e))?;
+        let mut rows = self.call(&format!("read a row of {table}"), |c| {
+            c.get_row(table.into(), row.to_vec(), Default::default())
+        })?;
         Ok(rows.pop())
     }
 
@@ -144,16 +165,15 @@ impl HBase {
         batch: i32,
         mut each: impl FnMut(TRowResult),
     ) -> anyhow::Result<u64> {
-        let id = self
-            .client
-            .scanner_open_with_stop(
+        let id = self.call(&format!("open a scanner on {table}"), |c| {
+            c.scanner_open_with_stop(
                 table.into(),
                 start.to_vec(),
                 stop.to_vec(),
                 vec![],
                 Default::default(),
             )
-            .map_err(|e| self.err(&format!("open a scanner on {table}"), e))?;
+        })?;
         let mut n = 0u64;
         loop {
             let rows = match self.client.scanner_get_list(id, batch) {
