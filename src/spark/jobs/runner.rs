@@ -251,6 +251,12 @@ fn attempt_once(
     result
 }
 
+/// Runs a statement whose result is not needed (CACHE TABLE, UNCACHE TABLE).
+fn run_statement(session: &SparkSession, sql: &str) -> Result<(), AttemptError> {
+    let failed = |e| AttemptError::spark(sql, e);
+    session.sql(sql).map_err(failed)?.collect().map_err(failed).map(drop)
+}
+
 /// Defines the source views and runs every section.
 fn execute(
     config: &Config,
@@ -261,6 +267,11 @@ fn execute(
     let mut cached = Vec::new();
     let result = execute_sections(config, spec, values, session, &mut cached);
     // Cached data lives in the server's shared cache, not in the session: free it explicitly.
+    for source in &spec.sources {
+        if let Err(e) = run_statement(session, &format!("UNCACHE TABLE IF EXISTS {source}")) {
+            warn!(error = %e.message, source = %source, "could not free a cached topic read");
+        }
+    }
     for df in cached {
         if let Err(e) = df.unpersist(false) {
             warn!(error = %e, "could not free a cached topic read");
@@ -281,6 +292,9 @@ fn execute_sections(
         cached.push(df.clone());
         df.create_or_replace_temp_view(source)
             .map_err(|e| AttemptError::spark(&format!("define view {source}"), e))?;
+        // Materialise the topic read once, by view name. Marking the DataFrame alone left
+        // every later statement reading Kafka again (about 2.5 s each on 20,000 orders).
+        run_statement(session, &format!("CACHE TABLE {source}"))?;
     }
 
     let max_rows = config.jobs.max_result_rows;
