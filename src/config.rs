@@ -343,13 +343,18 @@ impl Config {
 }
 
 fn check_host_port(key: &str, value: &str) -> anyhow::Result<()> {
+    let example = match key {
+        "hbase.thrift_addr" => "127.0.0.1:9090",
+        "spark.url" => "sc://127.0.0.1:15002",
+        _ => "127.0.0.1:9092",
+    };
     let ok = value
         .rsplit_once(':')
         .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
     if ok {
         Ok(())
     } else {
-        Err(usage(format!("{key} `{value}` is not host:port (for example 127.0.0.1:9092)")))
+        Err(usage(format!("{key} `{value}` is not host:port (for example {example})")))
     }
 }
 

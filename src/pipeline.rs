@@ -56,12 +56,20 @@ pub struct Stage {
 /// The first stage's error, after printing the stages that finished.
 pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
     let mut stages = Vec::new();
-    let result = run_stages(config, args, &mut stages);
+    // SIGINT/SIGTERM set this flag instead of killing the process: ingest commits what it
+    // stored, a running job is recorded as CANCELLED, and no later stage starts.
+    let stop = crate::spark::jobs::cli::stop_flag()?;
+    let result = run_stages(config, args, &mut stages, &stop);
     print_stages(&stages, result.as_ref().err())?;
     result
 }
 
-fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> anyhow::Result<()> {
+fn run_stages(
+    config: &Config,
+    args: &PipelineArgs,
+    stages: &mut Vec<Stage>,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<()> {
     let mut dataset = args.dataset.clone();
     if args.quick {
         dataset.size = "50MB".into();
@@ -69,7 +77,7 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
     // Validate the data set flags before any server is touched.
     dataset.to_spec()?;
 
-    stage(stages, "check servers", || {
+    stage(stages, stop, "check servers", || {
         let failed: Vec<String> = crate::doctor::run_checks(config)
             .into_iter()
             .filter_map(|c| c.result.err().map(|e| format!("{} ({}): {e:#}", c.service, c.address)))
@@ -81,7 +89,7 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         }
     })?;
 
-    stage(stages, "hbase tables", || {
+    stage(stages, stop, "hbase tables", || {
         let mut hbase = crate::hbase::HBase::connect(&config.hbase)?;
         let tables = crate::hbase::schema::Schema::builtin().all_tables();
         for (name, families) in &tables {
@@ -90,7 +98,7 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         Ok((Some(tables.len() as u64), None))
     })?;
 
-    stage(stages, "generate", || {
+    stage(stages, stop, "generate", || {
         let gen_args = GenerateArgs {
             dataset: dataset.clone(),
             format: Format::Jsonl,
@@ -105,7 +113,7 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         Ok((None, Some(bytes)))
     })?;
 
-    stage(stages, "produce", || {
+    stage(stages, stop, "produce", || {
         let names = config.kafka.topics.all();
         crate::kafka::admin::delete_topics(&config.kafka, &names)?;
         let produce_args = ProduceArgs {
@@ -118,13 +126,16 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         Ok((Some(summary.total_records()), Some(summary.total_bytes())))
     })?;
 
-    stage(stages, "ingest into hbase", || {
+    stage(stages, stop, "ingest into hbase", || {
         let mut cfg = config.clone();
         // A group of its own: offsets committed by an earlier run on the deleted topics would
         // otherwise make the new topics look consumed already.
         cfg.ingest.group_id = format!("{}-{}", config.ingest.group_id, run_suffix());
-        let stop = Arc::new(AtomicBool::new(false));
-        let summary = ingest::run(&cfg, &IngestOptions { until_caught_up: true, stop })?;
+        let opts = IngestOptions { until_caught_up: true, stop: Arc::clone(stop) };
+        let summary = ingest::run(&cfg, &opts)?;
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            anyhow::bail!("interrupted; the stored records' offsets are committed");
+        }
         let dead: u64 = summary.dead_lettered.values().sum();
         if dead > 0 {
             anyhow::bail!(
@@ -134,12 +145,11 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         Ok((Some(summary.stored.values().sum()), None))
     })?;
 
-    stage(stages, "spark jobs", || {
-        let stop = Arc::new(AtomicBool::new(false));
+    stage(stages, stop, "spark jobs", || {
         let jobs = crate::spark::jobs::spec::list(&config.jobs.dir)?;
         let mut rows = 0;
         for job in &jobs {
-            let outcome = crate::spark::jobs::runner::run_job(config, job, &[], &stop)?;
+            let outcome = crate::spark::jobs::runner::run_job(config, job, &[], stop)?;
             let run = &outcome.run;
             info!(job = %run.job, run_id = %run.id, status = %run.status, rows = run.rows_out, "job finished");
             if run.status != crate::spark::jobs::runs::Status::Succeeded {
@@ -155,7 +165,7 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
         Ok((Some(rows), None))
     })?;
 
-    stage(stages, "report", || {
+    stage(stages, stop, "report", || {
         let summary = crate::report::render(config, &args.out)?;
         Ok((Some(summary.files.len() as u64), None))
     })?;
@@ -165,9 +175,13 @@ fn run_stages(config: &Config, args: &PipelineArgs, stages: &mut Vec<Stage>) -> 
 /// Runs one stage, timing it and recording it when it succeeds.
 fn stage(
     stages: &mut Vec<Stage>,
+    stop: &AtomicBool,
     name: &'static str,
     f: impl FnOnce() -> anyhow::Result<(Option<u64>, Option<u64>)>,
 ) -> anyhow::Result<()> {
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        anyhow::bail!("interrupted before stage `{name}`");
+    }
     info!(stage = name, "stage started");
     let started = Instant::now();
     let (rows, bytes) = f().map_err(|e| e.context(format!("stage `{name}` failed")))?;
@@ -190,7 +204,7 @@ fn print_stages(stages: &[Stage], error: Option<&anyhow::Error>) -> anyhow::Resu
     let total: f64 = stages.iter().map(|s| s.seconds).sum();
     match error {
         None => outln!("{:<20} {:>12} {:>14} {:>9.1}", "total", "", "", total),
-        Some(_) => outln!("stopped after {} stage(s), {total:.1} s", stages.len()),
+        Some(e) => outln!("stopped after {} stage(s), {total:.1} s: {e:#}", stages.len()),
     }
     Ok(())
 }

@@ -180,7 +180,16 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     );
     let progress = progress_bar(estimate);
     let started = Instant::now();
+    // SIGINT/SIGTERM end the run through an error, so the temporary files are dropped (and
+    // deleted) instead of being left behind by a killed process.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))?;
+    }
     dataset.for_each_chunk(format, threads, |_, batches| {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            anyhow::bail!("interrupted; no file was completed and the partial files are removed");
+        }
         files.write(batches)?;
         progress.inc(batches.total_bytes() as u64);
         Ok(())

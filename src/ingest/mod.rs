@@ -81,6 +81,20 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
     let routes = routes(config)?;
     let names: Vec<&str> = routes.keys().map(String::as_str).collect();
 
+    // Writing to a missing table fails deep inside HBase with a long Java trace, retried forever;
+    // say what is missing before consuming anything.
+    let existing = HBase::connect(&config.hbase)?.table_names()?;
+    for route in routes.values() {
+        for table in std::iter::once(&route.table).chain(&route.index_table) {
+            if !existing.contains(table) {
+                return Err(crate::error::usage(format!(
+                    "HBase has no table {table}; run `ecomflow hbase init` (with the same \
+                     hbase.table_prefix) first"
+                )));
+            }
+        }
+    }
+
     // Dead-letter topics are made up front with a large record limit: the broker's default
     // would refuse exactly the oversized records that need setting aside.
     let dlq_names: Vec<String> = names.iter().map(|n| crate::kafka::admin::dlq_topic(n)).collect();
@@ -281,7 +295,12 @@ impl Store<'_> {
                         retry_in_ms = delay.as_millis() as u64,
                         "HBase write failed; nothing committed, retrying"
                     );
+                    // A signal can interrupt a Thrift call half-way; once stopped, make one
+                    // more attempt on a fresh connection before giving up.
                     if !sleep_unless_stopped(delay, stop) {
+                        if self.try_write(&rows).is_ok() {
+                            return Ok(());
+                        }
                         let pending: usize = rows.values().map(Vec::len).sum();
                         anyhow::bail!(
                             "stopped while HBase at {} was failing ({e}); {pending} rows were not \
