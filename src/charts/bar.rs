@@ -82,20 +82,18 @@ pub fn draw<DB: DrawingBackend>(
             .y_label_area_size(common::label_width(longest) + 30)
             .build_cartesian_2d(values, common::category_axis(n))
             .or_draw(t)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n)
-            .y_label_formatter(&|v| common::category_label(&labels, *v))
-            .x_label_formatter(&|v| c.unit.format(*v))
-            .x_desc(c.value_axis.as_str())
-            .y_desc(c.category_axis.as_str())
-            .label_style(common::label_style())
-            .axis_desc_style(common::desc_style())
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .or_draw(t)?;
+        common::house_mesh(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n)
+                .y_label_formatter(&|v| common::category_label(&labels, *v))
+                .x_label_formatter(&|v| c.unit.format(*v))
+                .x_desc(c.value_axis.as_str())
+                .y_desc(c.category_axis.as_str()),
+        )
+        .draw()
+        .or_draw(t)?;
         let slot = |i: usize| (n - 1 - i) as f64;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
@@ -120,20 +118,18 @@ pub fn draw<DB: DrawingBackend>(
             .y_label_area_size(common::label_width(value_chars) + 30)
             .build_cartesian_2d(common::category_axis(n), values)
             .or_draw(t)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|v| common::category_label(&labels, *v))
-            .y_label_formatter(&|v| c.unit.format(*v))
-            .x_desc(c.category_axis.as_str())
-            .y_desc(c.value_axis.as_str())
-            .label_style(common::label_style())
-            .axis_desc_style(common::desc_style())
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .or_draw(t)?;
+        common::house_mesh(
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n)
+                .x_label_formatter(&|v| common::category_label(&labels, *v))
+                .y_label_formatter(&|v| c.unit.format(*v))
+                .x_desc(c.category_axis.as_str())
+                .y_desc(c.value_axis.as_str()),
+        )
+        .draw()
+        .or_draw(t)?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
                 Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *v)], fill)

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -51,6 +52,22 @@ pub fn desc_style() -> TextStyle<'static> {
 /// Tick labels and legend entries.
 pub fn label_style() -> TextStyle<'static> {
     (FAMILY, 17).into_font().color(&BLACK)
+}
+
+/// The look every chart's axes share: our label and axis-title fonts, no minor grid lines and a
+/// faint major grid. Chart kinds set their own labels and formatters before calling this.
+pub fn house_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(label_style())
+        .axis_desc_style(desc_style())
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
 }
 
 /// Pixels per character of tick label text, a little over DejaVu Sans' average advance.

@@ -72,20 +72,18 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(common::label_width(value_chars) + 30)
         .build_cartesian_2d(common::category_axis(n), common::bar_axis(lo, hi))
         .or_draw(t)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|v| common::category_label(&labels, *v))
-        .y_label_formatter(&|v| c.unit.format(*v))
-        .x_desc(c.category_axis.as_str())
-        .y_desc(c.value_axis.as_str())
-        .label_style(common::label_style())
-        .axis_desc_style(common::desc_style())
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .or_draw(t)?;
+    common::house_mesh(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|v| common::category_label(&labels, *v))
+            .y_label_formatter(&|v| c.unit.format(*v))
+            .x_desc(c.category_axis.as_str())
+            .y_desc(c.value_axis.as_str()),
+    )
+    .draw()
+    .or_draw(t)?;
 
     // Each category owns 0.8 of its slot, split evenly between the series.
     let bar_w = 0.8 / k as f64;

@@ -85,20 +85,18 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(common::label_width(y_chars) + 30)
         .build_cartesian_2d(x_range, y_range)
         .or_draw(t)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(10)
-        .x_label_formatter(&|v| Unit::Number.format(*v))
-        .y_label_formatter(&|v| Unit::Number.format(*v))
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .label_style(common::label_style())
-        .axis_desc_style(common::desc_style())
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .or_draw(t)?;
+    common::house_mesh(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|v| Unit::Number.format(*v))
+            .y_label_formatter(&|v| Unit::Number.format(*v))
+            .x_desc(c.x_label.as_str())
+            .y_desc(c.y_label.as_str()),
+    )
+    .draw()
+    .or_draw(t)?;
     let fill = common::colour(0).filled();
     chart
         .draw_series(

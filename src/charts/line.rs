@@ -94,19 +94,17 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(common::label_width(value_chars) + 30)
         .build_cartesian_2d(common::category_axis(n), y_range)
         .or_draw(t)?;
-    chart
-        .configure_mesh()
-        .x_labels(n.min(MAX_X_LABELS))
-        .x_label_formatter(&|v| common::category_label(&c.x, *v))
-        .y_label_formatter(&|v| c.unit.format(*v))
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .label_style(common::label_style())
-        .axis_desc_style(common::desc_style())
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .or_draw(t)?;
+    common::house_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(n.min(MAX_X_LABELS))
+            .x_label_formatter(&|v| common::category_label(&c.x, *v))
+            .y_label_formatter(&|v| c.unit.format(*v))
+            .x_desc(c.x_label.as_str())
+            .y_desc(c.y_label.as_str()),
+    )
+    .draw()
+    .or_draw(t)?;
 
     // Thick lines read well over a few months but smear a year of days together.
     let stroke = if n > MAX_MARKERS { 2 } else { 3 };
