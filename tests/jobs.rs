@@ -21,7 +21,7 @@ use ecomflow::hbase::HBase;
 use ecomflow::hbase::schema::Schema;
 use ecomflow::insights::{self, ResultSet};
 use ecomflow::spark::jobs::{self, JobSpec, Status, runs};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::Value;
 
 /// Orders in the test data set; shipments are a quarter of that.
@@ -39,14 +39,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let mut config = common::config();
-        let id = common::unique("jobs");
-        config.kafka.topics.fraud = format!("{id}_orders");
-        config.kafka.topics.supply_chain = format!("{id}_shipments");
-        config.kafka.topics.freight_cost = format!("{id}_freight");
-        config.kafka.topics.product_group = format!("{id}_lines");
-        config.hbase.table_prefix = format!("{id}_");
-        config.jobs.insights_topic_prefix = format!("{id}.insights.");
+        let config = common::isolated_config("jobs");
 
         let spec = DatasetSpec { volume: Volume::Rows(ORDERS), seed: 11, ..Default::default() };
         let dataset = Dataset::new(spec, Format::Jsonl).unwrap();
@@ -67,10 +60,10 @@ fn fixture() -> &'static Fixture {
             &[&t.fraud, &t.supply_chain, &t.freight_cost, &t.product_group],
         )
         .unwrap();
-        send(&producer, &t.fraud, Topic::FraudAnalysis, &orders);
-        send(&producer, &t.supply_chain, Topic::PharmaceuticalSupplyChain, &shipments);
-        send(&producer, &t.freight_cost, Topic::FreightCostAnalytics, &freight);
-        send(&producer, &t.product_group, Topic::ProductGroupAnalytics, &lines);
+        common::send(&producer, &t.fraud, Topic::FraudAnalysis, &orders);
+        common::send(&producer, &t.supply_chain, Topic::PharmaceuticalSupplyChain, &shipments);
+        common::send(&producer, &t.freight_cost, Topic::FreightCostAnalytics, &freight);
+        common::send(&producer, &t.product_group, Topic::ProductGroupAnalytics, &lines);
         producer.flush(Duration::from_secs(60)).expect("every record must be acknowledged");
 
         let mut hbase = HBase::connect(&config.hbase).unwrap();
@@ -83,22 +76,6 @@ fn fixture() -> &'static Fixture {
         }
         Fixture { config, orders, shipments, freight, lines }
     })
-}
-
-fn send<T: serde::Serialize>(producer: &BaseProducer, topic: &str, kind: Topic, records: &[T]) {
-    for r in records {
-        let value = serde_json::to_value(r).unwrap();
-        let key = value[kind.key_field()].to_string();
-        let payload = value.to_string();
-        loop {
-            match producer.send(BaseRecord::to(topic).key(&key).payload(&payload)) {
-                Ok(()) => break,
-                Err(_) => {
-                    producer.poll(Duration::from_millis(20));
-                }
-            }
-        }
-    }
 }
 
 /// Runs a built-in job and returns its result sets by name, after checking the run record and

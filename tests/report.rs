@@ -21,7 +21,7 @@ use ecomflow::hbase::schema::Schema;
 use ecomflow::insights;
 use ecomflow::report::{self, Insights, MARKER};
 use ecomflow::spark::jobs::{self, Status};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 
 /// Orders in the data set: enough for every chart to have data, small enough for a quick run.
 const ORDERS: u64 = 2_000;
@@ -29,14 +29,7 @@ const ORDERS: u64 = 2_000;
 /// Produces the data set to unique topics and creates the prefixed tables the jobs write to;
 /// returns the configuration that points at them and the number of fraudulent orders.
 fn setup() -> (Config, u64) {
-    let mut config = common::config();
-    let id = common::unique("report");
-    config.kafka.topics.fraud = format!("{id}_orders");
-    config.kafka.topics.supply_chain = format!("{id}_shipments");
-    config.kafka.topics.freight_cost = format!("{id}_freight");
-    config.kafka.topics.product_group = format!("{id}_lines");
-    config.hbase.table_prefix = format!("{id}_");
-    config.jobs.insights_topic_prefix = format!("{id}.insights.");
+    let config = common::isolated_config("report");
 
     let spec = DatasetSpec { volume: Volume::Rows(ORDERS), seed: 23, ..Default::default() };
     let dataset = Dataset::new(spec, Format::Jsonl).unwrap();
@@ -51,10 +44,10 @@ fn setup() -> (Config, u64) {
     for chunk in dataset.chunks() {
         let r = dataset.records(chunk);
         frauds += r.orders.iter().filter(|o| o.is_fraud).count() as u64;
-        send(&producer, &t.fraud, Topic::FraudAnalysis, &r.orders);
-        send(&producer, &t.supply_chain, Topic::PharmaceuticalSupplyChain, &r.shipments);
-        send(&producer, &t.freight_cost, Topic::FreightCostAnalytics, &r.freight);
-        send(&producer, &t.product_group, Topic::ProductGroupAnalytics, &r.product_lines);
+        common::send(&producer, &t.fraud, Topic::FraudAnalysis, &r.orders);
+        common::send(&producer, &t.supply_chain, Topic::PharmaceuticalSupplyChain, &r.shipments);
+        common::send(&producer, &t.freight_cost, Topic::FreightCostAnalytics, &r.freight);
+        common::send(&producer, &t.product_group, Topic::ProductGroupAnalytics, &r.product_lines);
     }
     producer.flush(Duration::from_secs(60)).expect("every record must be acknowledged");
 
@@ -67,18 +60,6 @@ fn setup() -> (Config, u64) {
         }
     }
     (config, frauds)
-}
-
-fn send<T: serde::Serialize>(producer: &BaseProducer, topic: &str, kind: Topic, records: &[T]) {
-    for r in records {
-        let value = serde_json::to_value(r).unwrap();
-        let key = value[kind.key_field()].to_string();
-        let payload = value.to_string();
-        // A full local queue only means librdkafka has not sent yet: serve it and retry.
-        while producer.send(BaseRecord::to(topic).key(&key).payload(&payload)).is_err() {
-            producer.poll(Duration::from_millis(20));
-        }
-    }
 }
 
 /// The `data-value` of every `data-key` row of index.html.
