@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
 use crate::hbase::HBase;
-use crate::hbase::schema::Schema;
+use crate::hbase::schema::create_tables;
 use crate::ingest::{self, IngestOptions};
 
 /// `println!` that returns write errors instead of panicking, so `main` can treat a closed pipe
@@ -21,9 +21,7 @@ pub(crate) use outln;
 /// `ecomflow hbase init`: creates every table of `hbase/tables.toml` that is missing.
 pub fn hbase_init(config: &Config) -> anyhow::Result<()> {
     let mut hbase = HBase::connect(&config.hbase)?;
-    for (name, families) in Schema::builtin().all_tables() {
-        let table = format!("{}{name}", config.hbase.table_prefix);
-        let created = hbase.ensure_table(&table, &families)?;
+    for (table, created) in create_tables(&mut hbase, &config.hbase.table_prefix)? {
         outln!("{:<8} {table}", if created { "created" } else { "exists" });
     }
     Ok(())

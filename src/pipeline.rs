@@ -91,10 +91,7 @@ fn run_stages(
 
     stage(stages, stop, "hbase tables", || {
         let mut hbase = crate::hbase::HBase::connect(&config.hbase)?;
-        let tables = crate::hbase::schema::Schema::builtin().all_tables();
-        for (name, families) in &tables {
-            hbase.ensure_table(&format!("{}{name}", config.hbase.table_prefix), families)?;
-        }
+        let tables = crate::hbase::schema::create_tables(&mut hbase, &config.hbase.table_prefix)?;
         Ok((Some(tables.len() as u64), None))
     })?;
 

@@ -90,6 +90,26 @@ impl Schema {
     }
 }
 
+/// Creates every table of the built-in layout that is missing, with `prefix` before its name.
+/// Returns each table's full name and whether it was created now (false: it existed).
+///
+/// # Errors
+/// Fails with the gateway's message when a table cannot be listed or created.
+pub fn create_tables(
+    hbase: &mut super::HBase,
+    prefix: &str,
+) -> anyhow::Result<Vec<(String, bool)>> {
+    Schema::builtin()
+        .all_tables()
+        .into_iter()
+        .map(|(name, families)| {
+            let table = format!("{prefix}{name}");
+            let created = hbase.ensure_table(&table, &families)?;
+            Ok((table, created))
+        })
+        .collect()
+}
+
 impl TableSpec {
     /// Name of the time-index table.
     pub fn index_table(&self) -> String {
