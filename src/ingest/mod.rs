@@ -9,6 +9,9 @@
 //! 4. only once HBase and the dead-letter topic acknowledged everything, commit the offsets after
 //!    the batch, synchronously.
 //!
+//! Steps 1-2 run on the calling thread and 3-4 on a writer thread, one batch apart, so Kafka
+//! reads and record checks overlap HBase writes.
+//!
 //! A crash between 3 and 4 re-reads the batch, which rewrites the same row keys and cells, so no
 //! row is added twice. This holds because a partition's records are processed in order and the
 //! committed offset is always one past the highest stored record.
@@ -32,7 +35,7 @@ use crate::config::Config;
 use crate::generate::model::Topic;
 use crate::hbase::HBase;
 use crate::hbase::client::Cell;
-use crate::hbase::schema::{INDEX_FAMILY, Schema, TableSpec, cell_text, time_key};
+use crate::hbase::schema::{INDEX_FAMILY, Schema, time_key};
 
 /// Rows to write, by table: row key and cells.
 type TableRows = BTreeMap<String, Vec<(Vec<u8>, Vec<Cell>)>>;
@@ -67,7 +70,8 @@ struct Route {
     topic: Topic,
     table: String,
     index_table: Option<String>,
-    spec: TableSpec,
+    family: String,
+    keys: validate::KeyFields,
 }
 
 /// Runs the ingester on the calling thread until caught up or stopped.
@@ -103,28 +107,70 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
     crate::kafka::admin::ensure_topics(&config.kafka, &all)?;
 
     let consumer = consumer(config)?;
+    let lag_reader = lag::LagReader::new(&config.kafka, &config.ingest.group_id)?;
     consumer
         .subscribe(&names)
         .map_err(|e| anyhow::anyhow!("cannot subscribe to {names:?}: {e}"))?;
     let dlq = DeadLetters::new(config)?;
-    let mut store = Store { config, hbase: None };
-    let mut summary = IngestSummary::default();
     info!(topics = ?names, group = %config.ingest.group_id, "ingest started");
 
+    // Reading and writing overlap: while one batch is in HBase, the next is polled and checked.
+    // One writer thread stores batches in the order they were read and commits after each, so
+    // the committed offset never passes a record that is not stored.
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<Prepared>(1);
+    let mut summary = std::thread::scope(|scope| {
+        let writer = std::thread::Builder::new()
+            .name("hbase-writer".into())
+            .spawn_scoped(scope, || write_batches(config, &consumer, &dlq, batches, &opts.stop))
+            .map_err(|e| anyhow::anyhow!("cannot start the HBase writer thread: {e}"))?;
+        read_batches(config, opts, &consumer, &lag_reader, &routes, &names, to_writer);
+        writer.join().map_err(|_| anyhow::anyhow!("the HBase writer thread panicked"))?
+    })?;
+
+    summary.seconds = started.elapsed().as_secs_f64();
+    let stored: u64 = summary.stored.values().sum();
+    let dead: u64 = summary.dead_lettered.values().sum();
+    info!(stored, dead_lettered = dead, seconds = summary.seconds, "ingest finished");
+    Ok(summary)
+}
+
+/// One polled batch, checked and turned into rows, on its way to the writer.
+struct Prepared {
+    rows: TableRows,
+    refused: Vec<(OwnedMessage, String)>,
+    /// Per partition, the offset after the batch's last record: what to commit once stored.
+    next_offsets: HashMap<(String, i32), i64>,
+    stored: BTreeMap<String, u64>,
+    records: usize,
+    poll_ms: u64,
+}
+
+/// Polls and checks batches and hands them to the writer until stopped, caught up, or the
+/// writer has quit (its error is what `run` returns then).
+fn read_batches(
+    config: &Config,
+    opts: &IngestOptions,
+    consumer: &BaseConsumer,
+    lag_reader: &lag::LagReader,
+    routes: &HashMap<String, Route>,
+    names: &[&str],
+    to_writer: std::sync::mpsc::SyncSender<Prepared>,
+) {
     while !opts.stop.load(Ordering::Relaxed) {
-        let batch_started = Instant::now();
-        let batch = poll_batch(&consumer, config.ingest.batch_size, config.ingest.batch_timeout);
-        let poll_ms = batch_started.elapsed().as_millis() as u64;
+        let polled = Instant::now();
+        let batch = poll_batch(consumer, config.ingest.batch_size, config.ingest.batch_timeout);
+        let poll_ms = polled.elapsed().as_millis() as u64;
         if batch.is_empty() {
             if opts.until_caught_up {
-                // A new group's coordinator may not be ready yet (NotCoordinator, loading);
-                // that only delays the check, so try again after the next poll.
-                match lag::lag_with(&consumer, config.kafka.timeout, &names) {
+                // The lag counts committed offsets, so a batch still in the writer keeps it
+                // above zero. A new group's coordinator may not be ready yet (NotCoordinator,
+                // loading); that only delays the check, so try again after the next poll.
+                match lag_reader.read(names) {
                     Ok(parts) => {
                         let lag: i64 = parts.iter().map(lag::PartitionLag::lag).sum();
                         debug!(lag, "no records in the last poll");
                         if lag == 0 {
-                            break;
+                            return;
                         }
                     }
                     Err(e) => warn!(error = %e, "cannot read the group's lag yet; retrying"),
@@ -132,53 +178,78 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
             }
             continue;
         }
-
-        let mut rows: TableRows = BTreeMap::new();
-        let mut next_offsets: HashMap<(String, i32), i64> = HashMap::new();
-        let mut stored: BTreeMap<String, u64> = BTreeMap::new();
-        let mut refused = Vec::new();
-        for msg in &batch {
-            let route = &routes[msg.topic()];
-            next_offsets.insert((msg.topic().to_string(), msg.partition()), msg.offset() + 1);
-            match validate::validate(route.topic, msg.payload(), config.ingest.max_record_bytes) {
-                Ok(fields) => {
-                    add_rows(route, &fields, &mut rows);
-                    *stored.entry(msg.topic().to_string()).or_default() += 1;
-                }
-                Err(rejection) => refused.push((msg, rejection.0)),
-            }
+        let prepared = prepare(config, routes, batch, poll_ms);
+        if to_writer.send(prepared).is_err() {
+            return;
         }
+    }
+}
 
+/// Checks every record of a batch and builds the HBase rows of the accepted ones.
+fn prepare(
+    config: &Config,
+    routes: &HashMap<String, Route>,
+    batch: Vec<OwnedMessage>,
+    poll_ms: u64,
+) -> Prepared {
+    let mut out = Prepared {
+        rows: BTreeMap::new(),
+        refused: Vec::new(),
+        next_offsets: HashMap::new(),
+        stored: BTreeMap::new(),
+        records: batch.len(),
+        poll_ms,
+    };
+    for msg in batch {
+        let route = &routes[msg.topic()];
+        out.next_offsets.insert((msg.topic().to_string(), msg.partition()), msg.offset() + 1);
+        let max = config.ingest.max_record_bytes;
+        match validate::validate(route.topic, msg.payload(), max, &route.keys) {
+            Ok(keys) => {
+                add_rows(route, keys, msg.payload().unwrap_or_default(), &mut out.rows);
+                *out.stored.entry(msg.topic().to_string()).or_default() += 1;
+            }
+            Err(rejection) => out.refused.push((msg, rejection.0)),
+        }
+    }
+    out
+}
+
+/// Stores each batch in HBase, sets its refused records aside, then commits its offsets.
+fn write_batches(
+    config: &Config,
+    consumer: &BaseConsumer,
+    dlq: &DeadLetters,
+    batches: std::sync::mpsc::Receiver<Prepared>,
+    stop: &AtomicBool,
+) -> anyhow::Result<IngestSummary> {
+    let mut store = Store { config, hbase: None };
+    let mut summary = IngestSummary::default();
+    for batch in batches {
         let write_started = Instant::now();
-        store.write(rows, &opts.stop)?;
+        store.write(batch.rows, stop)?;
         let write_ms = write_started.elapsed().as_millis() as u64;
-        for (msg, reason) in &refused {
+        for (msg, reason) in &batch.refused {
             debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %reason, "dead-lettered");
             dlq.send(msg, reason)?;
             *summary.dead_lettered.entry(msg.topic().to_string()).or_default() += 1;
         }
         dlq.flush(config.kafka.timeout * 3)?;
-        commit(&consumer, &next_offsets)?;
+        commit(consumer, &batch.next_offsets)?;
 
-        for (topic, n) in stored {
+        for (topic, n) in batch.stored {
             *summary.stored.entry(topic).or_default() += n;
         }
         summary.batches += 1;
-        let batch_ms = batch_started.elapsed().as_millis() as u64;
         debug!(
-            records = batch.len(),
-            refused = refused.len(),
-            poll_ms,
+            records = batch.records,
+            refused = batch.refused.len(),
+            poll_ms = batch.poll_ms,
             write_ms,
-            batch_ms,
+            batch_ms = write_started.elapsed().as_millis() as u64,
             "batch stored and committed"
         );
     }
-
-    summary.seconds = started.elapsed().as_secs_f64();
-    let stored: u64 = summary.stored.values().sum();
-    let dead: u64 = summary.dead_lettered.values().sum();
-    info!(stored, dead_lettered = dead, seconds = summary.seconds, "ingest finished");
     Ok(summary)
 }
 
@@ -199,7 +270,11 @@ fn routes(config: &Config) -> anyhow::Result<HashMap<String, Route>> {
                 .time_field
                 .as_ref()
                 .map(|_| format!("{prefix}{}", spec.index_table())),
-            spec,
+            family: spec.data_family().to_string(),
+            keys: validate::KeyFields {
+                id: spec.id_field.clone().unwrap_or_else(|| "id".into()),
+                time: spec.time_field.clone(),
+            },
         };
         out.insert(name.to_string(), route);
     }
@@ -238,28 +313,18 @@ fn poll_batch(consumer: &BaseConsumer, max: usize, wait: Duration) -> Vec<OwnedM
 }
 
 /// Turns one accepted record into its main row and, with a time field, its index row.
-fn add_rows(
-    route: &Route,
-    fields: &serde_json::Map<String, serde_json::Value>,
-    rows: &mut TableRows,
-) {
-    let family = route.spec.data_family();
-    let id_field = route.spec.id_field.as_deref().unwrap_or("id");
-    // Validation guarantees the id field exists; its text is the row key.
-    let id = fields.get(id_field).and_then(cell_text).unwrap_or_default();
-    // One cell holds the whole record. HBase's cost is per cell: one cell per field made
-    // ingest about 2.3 times slower in our measurements, for no gain to point lookups, which
-    // read the whole record anyway.
-    let record = serde_json::to_vec(fields).unwrap_or_default();
-    let cells: Vec<Cell> = vec![(family.to_string(), RECORD_QUALIFIER.to_string(), record)];
-    if let (Some(index), Some(time_field)) = (&route.index_table, &route.spec.time_field) {
-        if let Some(time) = fields.get(time_field).and_then(cell_text) {
-            let key = time_key(&String::from_utf8_lossy(&time), &String::from_utf8_lossy(&id));
-            let cell = (INDEX_FAMILY.to_string(), "id".to_string(), id.clone());
-            rows.entry(index.clone()).or_default().push((key, vec![cell]));
-        }
+///
+/// The record is stored as the producer's JSON bytes, in one cell. HBase's cost is per cell:
+/// one cell per field made ingest about 2.3 times slower in our measurements, for no gain to
+/// point lookups, which read the whole record anyway.
+fn add_rows(route: &Route, keys: validate::Keys, payload: &[u8], rows: &mut TableRows) {
+    if let (Some(index), Some(time)) = (&route.index_table, &keys.time) {
+        let key = time_key(&String::from_utf8_lossy(time), &String::from_utf8_lossy(&keys.id));
+        let cell = (INDEX_FAMILY.to_string(), "id".to_string(), keys.id.clone());
+        rows.entry(index.clone()).or_default().push((key, vec![cell]));
     }
-    rows.entry(route.table.clone()).or_default().push((id, cells));
+    let cells = vec![(route.family.clone(), RECORD_QUALIFIER.to_string(), payload.to_vec())];
+    rows.entry(route.table.clone()).or_default().push((keys.id, cells));
 }
 
 /// The HBase side: one connection, reopened after any failure.
