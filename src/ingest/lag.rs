@@ -6,6 +6,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::config::KafkaConfig;
+use crate::kafka::outage::OutageLog;
 
 /// One partition's position.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +48,7 @@ pub fn group_lag(
 /// the topics are drained, so the 16 partitions of the default topics took 8 s per check. This
 /// client fetches nothing and never joins the group; it only reads its committed offsets.
 pub struct LagReader {
-    client: BaseConsumer,
+    client: BaseConsumer<OutageLog>,
     timeout: Duration,
 }
 
@@ -60,7 +61,7 @@ impl LagReader {
         let mut cc = super::super::kafka::base_config(cfg);
         cc.set("group.id", group).set("enable.auto.commit", "false");
         let client = cc
-            .create()
+            .create_with_context(OutageLog::new(&cfg.bootstrap_servers))
             .map_err(|e| anyhow::anyhow!("cannot create a Kafka client to read lag: {e}"))?;
         Ok(LagReader { client, timeout: cfg.timeout })
     }
@@ -75,7 +76,7 @@ impl LagReader {
 }
 
 fn lag_with(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<OutageLog>,
     timeout: Duration,
     topics: &[&str],
 ) -> anyhow::Result<Vec<PartitionLag>> {

@@ -31,11 +31,15 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tracing::{debug, info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, IngestConfig};
 use crate::generate::model::Topic;
 use crate::hbase::HBase;
 use crate::hbase::client::Cell;
 use crate::hbase::schema::{INDEX_FAMILY, Schema, time_key};
+use crate::kafka::outage::OutageLog;
+
+/// The ingest group's consumer; broker outages are logged as throttled warnings.
+type GroupConsumer = BaseConsumer<OutageLog>;
 
 /// Rows to write, by table: row key and cells.
 type TableRows = BTreeMap<String, Vec<(Vec<u8>, Vec<Cell>)>>;
@@ -123,8 +127,11 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
             .name("hbase-writer".into())
             .spawn_scoped(scope, || write_batches(config, &consumer, &dlq, batches, &opts.stop))
             .map_err(|e| anyhow::anyhow!("cannot start the HBase writer thread: {e}"))?;
-        read_batches(config, opts, &consumer, &lag_reader, &routes, &names, to_writer);
-        writer.join().map_err(|_| anyhow::anyhow!("the HBase writer thread panicked"))?
+        let read = read_batches(config, opts, &consumer, &lag_reader, &routes, &names, to_writer);
+        // The writer's error explains a reader that stopped early, so it comes first.
+        let summary =
+            writer.join().map_err(|_| anyhow::anyhow!("the HBase writer thread panicked"))??;
+        read.map(|()| summary)
     })?;
 
     summary.seconds = started.elapsed().as_secs_f64();
@@ -150,15 +157,17 @@ struct Prepared {
 fn read_batches(
     config: &Config,
     opts: &IngestOptions,
-    consumer: &BaseConsumer,
+    consumer: &GroupConsumer,
     lag_reader: &lag::LagReader,
     routes: &HashMap<String, Route>,
     names: &[&str],
     to_writer: std::sync::mpsc::SyncSender<Prepared>,
-) {
+) -> anyhow::Result<()> {
+    let mut carry = Vec::new();
     while !opts.stop.load(Ordering::Relaxed) {
         let polled = Instant::now();
-        let batch = poll_batch(consumer, config.ingest.batch_size, config.ingest.batch_timeout);
+        let (max, wait) = (config.ingest.batch_size, config.ingest.batch_timeout);
+        let batch = poll_batch(consumer, std::mem::take(&mut carry), max, wait);
         let poll_ms = polled.elapsed().as_millis() as u64;
         if batch.is_empty() {
             if opts.until_caught_up {
@@ -170,7 +179,7 @@ fn read_batches(
                         let lag: i64 = parts.iter().map(lag::PartitionLag::lag).sum();
                         debug!(lag, "no records in the last poll");
                         if lag == 0 {
-                            return;
+                            return Ok(());
                         }
                     }
                     Err(e) => warn!(error = %e, "cannot read the group's lag yet; retrying"),
@@ -179,10 +188,67 @@ fn read_batches(
             continue;
         }
         let prepared = prepare(config, routes, batch, poll_ms);
-        if to_writer.send(prepared).is_err() {
-            return;
+        if !hand_over(consumer, &to_writer, prepared, &mut carry)? {
+            return Ok(());
         }
     }
+    Ok(())
+}
+
+/// Hands a batch to the writer; false once the writer has quit.
+///
+/// # Errors
+/// Fails when paused partitions cannot be resumed.
+///
+/// Normally the writer takes it within one HBase write. While it stays busy longer (HBase or
+/// the broker is away and it is retrying), the partitions are paused and the consumer keeps
+/// polling: that serves the group's heartbeats and rebalances, so the outage does not cost the
+/// group membership, and the writer's next commit is not refused for it. A record that a poll
+/// still returns meanwhile is kept in `carry` for the next batch.
+fn hand_over(
+    consumer: &GroupConsumer,
+    to_writer: &std::sync::mpsc::SyncSender<Prepared>,
+    mut batch: Prepared,
+    carry: &mut Vec<OwnedMessage>,
+) -> anyhow::Result<bool> {
+    use std::sync::mpsc::TrySendError;
+
+    let waiting = Instant::now();
+    let mut paused = false;
+    let handed = loop {
+        batch = match to_writer.try_send(batch) {
+            Ok(()) => break true,
+            Err(TrySendError::Disconnected(_)) => break false,
+            Err(TrySendError::Full(b)) => b,
+        };
+        if waiting.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(2));
+            continue;
+        }
+        if !paused {
+            paused = consumer.assignment().and_then(|tpl| consumer.pause(&tpl)).is_ok();
+            debug!(paused, "the HBase writer is busy; serving the consumer group meanwhile");
+        }
+        if !paused {
+            // Polling unpaused would fetch without limit while nothing is written.
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(msg)) => carry.push(msg.detach()),
+            Some(Err(e)) => debug!(error = %e, "Kafka poll error while paused"),
+            None => {}
+        }
+    };
+    if paused {
+        // Both calls are local to librdkafka; failing here would leave the partitions paused
+        // for good, so stop rather than wait for records that would never come.
+        consumer
+            .assignment()
+            .and_then(|tpl| consumer.resume(&tpl))
+            .map_err(|e| anyhow::anyhow!("cannot resume the paused Kafka partitions: {e}"))?;
+    }
+    Ok(handed)
 }
 
 /// Checks every record of a batch and builds the HBase rows of the accepted ones.
@@ -218,7 +284,7 @@ fn prepare(
 /// Stores each batch in HBase, sets its refused records aside, then commits its offsets.
 fn write_batches(
     config: &Config,
-    consumer: &BaseConsumer,
+    consumer: &GroupConsumer,
     dlq: &DeadLetters,
     batches: std::sync::mpsc::Receiver<Prepared>,
     stop: &AtomicBool,
@@ -234,8 +300,17 @@ fn write_batches(
             dlq.send(msg, reason)?;
             *summary.dead_lettered.entry(msg.topic().to_string()).or_default() += 1;
         }
-        dlq.flush(config.kafka.timeout * 3)?;
-        commit(consumer, &batch.next_offsets)?;
+        if !batch.refused.is_empty() {
+            dlq.flush(config, stop)?;
+        }
+        let step = Step {
+            what: "Kafka offset commit",
+            addr: &config.kafka.bootstrap_servers,
+            if_stopped: "the batch is stored in HBase but its offsets are not committed; the \
+                         next run stores it again, which adds no rows"
+                .into(),
+        };
+        retry(&config.ingest, stop, &step, || commit(consumer, &batch.next_offsets))?;
 
         for (topic, n) in batch.stored {
             *summary.stored.entry(topic).or_default() += n;
@@ -281,7 +356,7 @@ fn routes(config: &Config) -> anyhow::Result<HashMap<String, Route>> {
     Ok(out)
 }
 
-fn consumer(config: &Config) -> anyhow::Result<BaseConsumer> {
+fn consumer(config: &Config) -> anyhow::Result<GroupConsumer> {
     let mut cc = crate::kafka::base_config(&config.kafka);
     cc.set("group.id", &config.ingest.group_id)
         // Offsets are committed by hand, after HBase acknowledged the batch.
@@ -290,12 +365,18 @@ fn consumer(config: &Config) -> anyhow::Result<BaseConsumer> {
         .set("auto.offset.reset", "earliest")
         // A dead broker must not stall shutdown for librdkafka's default of a minute and more.
         .set("session.timeout.ms", "30000");
-    cc.create().map_err(|e| anyhow::anyhow!("cannot create the ingest consumer: {e}"))
+    cc.create_with_context(OutageLog::new(&config.kafka.bootstrap_servers))
+        .map_err(|e| anyhow::anyhow!("cannot create the ingest consumer: {e}"))
 }
 
-/// Polls until `max` records or `wait` without a new record.
-fn poll_batch(consumer: &BaseConsumer, max: usize, wait: Duration) -> Vec<OwnedMessage> {
-    let mut batch = Vec::with_capacity(max.min(4096));
+/// Adds records to `batch` until it holds `max` or `wait` passed without a new record.
+fn poll_batch(
+    consumer: &GroupConsumer,
+    mut batch: Vec<OwnedMessage>,
+    max: usize,
+    wait: Duration,
+) -> Vec<OwnedMessage> {
+    batch.reserve(max.min(4096));
     let deadline = Instant::now() + wait;
     while batch.len() < max {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -304,8 +385,16 @@ fn poll_batch(consumer: &BaseConsumer, max: usize, wait: Duration) -> Vec<OwnedM
         }
         match consumer.poll(left.max(Duration::from_millis(1))) {
             Some(Ok(msg)) => batch.push(msg.detach()),
-            // librdkafka reconnects by itself; a broker restart shows up here and passes.
-            Some(Err(e)) => warn!(error = %e, "Kafka poll error; retrying"),
+            // librdkafka reconnects by itself and the consumer's context has logged the error;
+            // a broker restart shows up here and passes. Pause briefly rather than spin on the
+            // stream of errors an outage produces.
+            Some(Err(e)) => {
+                debug!(error = %e, "Kafka poll error");
+                if !batch.is_empty() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
             None => break,
         }
     }
@@ -336,46 +425,20 @@ struct Store<'a> {
 impl Store<'_> {
     /// Writes every row, retrying with backoff until it succeeds or `stop` is set.
     fn write(&mut self, rows: TableRows, stop: &AtomicBool) -> anyhow::Result<()> {
-        let cfg = &self.config.ingest;
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(cfg.retry_initial_backoff)
-            .with_max_delay(cfg.retry_max_backoff)
-            .without_max_times()
-            .build();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            match self.try_write(&rows) {
-                Ok(()) => {
-                    if attempt > 1 {
-                        info!(addr = %self.config.hbase.thrift_addr, attempt, "HBase writes resumed");
-                    }
-                    return Ok(());
-                }
-                Err(e) => {
-                    self.hbase = None;
-                    let delay = delays.next().unwrap_or(cfg.retry_max_backoff);
-                    warn!(
-                        addr = %self.config.hbase.thrift_addr, attempt, error = %e,
-                        retry_in_ms = delay.as_millis() as u64,
-                        "HBase write failed; nothing committed, retrying"
-                    );
-                    // A signal can interrupt a Thrift call half-way; once stopped, make one
-                    // more attempt on a fresh connection before giving up.
-                    if !sleep_unless_stopped(delay, stop) {
-                        if self.try_write(&rows).is_ok() {
-                            return Ok(());
-                        }
-                        let pending: usize = rows.values().map(Vec::len).sum();
-                        anyhow::bail!(
-                            "stopped while HBase at {} was failing ({e}); {pending} rows were not \
-                             stored and their offsets not committed, so the next run reads them again",
-                            self.config.hbase.thrift_addr
-                        );
-                    }
-                }
+        let pending: usize = rows.values().map(Vec::len).sum();
+        let if_stopped = format!(
+            "{pending} rows were not stored and their offsets not committed, so the next run \
+             reads them again"
+        );
+        let step = Step { what: "HBase write", addr: &self.config.hbase.thrift_addr, if_stopped };
+        retry(&self.config.ingest, stop, &step, || {
+            let written = self.try_write(&rows);
+            if written.is_err() {
+                // A half-finished Thrift exchange leaves the connection unusable.
+                self.hbase = None;
             }
-        }
+            written
+        })
     }
 
     fn try_write(&mut self, rows: &TableRows) -> anyhow::Result<()> {
@@ -392,6 +455,59 @@ impl Store<'_> {
     }
 }
 
+/// A step that is retried while a server is away, for its log lines and its final error.
+struct Step<'a> {
+    what: &'a str,
+    addr: &'a str,
+    /// What the records' state is when the run is stopped before the step succeeded.
+    if_stopped: String,
+}
+
+/// Runs `op` until it succeeds, waiting with exponential backoff between attempts, and gives up
+/// only once `stop` is set: a server that restarts delays ingest but loses nothing.
+fn retry<T>(
+    cfg: &IngestConfig,
+    stop: &AtomicBool,
+    step: &Step<'_>,
+    mut op: impl FnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut delays = ExponentialBuilder::default()
+        .with_min_delay(cfg.retry_initial_backoff)
+        .with_max_delay(cfg.retry_max_backoff)
+        .without_max_times()
+        .build();
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let e = match op() {
+            Ok(v) => {
+                if attempt > 1 {
+                    info!(addr = step.addr, attempt, "{} succeeded after retries", step.what);
+                }
+                return Ok(v);
+            }
+            Err(e) => e,
+        };
+        let delay = delays.next().unwrap_or(cfg.retry_max_backoff);
+        warn!(
+            addr = step.addr, attempt, error = %e, retry_in_ms = delay.as_millis() as u64,
+            "{} failed; nothing committed past it, retrying", step.what
+        );
+        // A signal can interrupt a call half-way; once stopped, make one more attempt before
+        // giving up.
+        if !sleep_unless_stopped(delay, stop) {
+            return op().map_err(|last| {
+                anyhow::anyhow!(
+                    "stopped while the {} to {} was failing ({last}); {}",
+                    step.what,
+                    step.addr,
+                    step.if_stopped
+                )
+            });
+        }
+    }
+}
+
 /// Sleeps `d` in short steps; false when `stop` was set meanwhile.
 fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
     let end = Instant::now() + d;
@@ -404,7 +520,7 @@ fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
     !stop.load(Ordering::Relaxed)
 }
 
-fn commit(consumer: &BaseConsumer, next: &HashMap<(String, i32), i64>) -> anyhow::Result<()> {
+fn commit(consumer: &GroupConsumer, next: &HashMap<(String, i32), i64>) -> anyhow::Result<()> {
     let mut tpl = TopicPartitionList::new();
     for ((topic, partition), offset) in next {
         tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))?;
@@ -417,9 +533,18 @@ fn commit(consumer: &BaseConsumer, next: &HashMap<(String, i32), i64>) -> anyhow
 /// Counts dead-letter deliveries that failed, so a lost one fails the batch before its commit.
 struct DeliveryCounter {
     failed: AtomicU64,
+    outage: OutageLog,
 }
 
-impl ClientContext for DeliveryCounter {}
+impl ClientContext for DeliveryCounter {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        self.outage.log(level, fac, message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.outage.error(error, reason);
+    }
+}
 
 impl ProducerContext for DeliveryCounter {
     type DeliveryOpaque = ();
@@ -445,7 +570,10 @@ impl DeadLetters {
             // Refused records can be large (that may be why they were refused).
             .set("message.max.bytes", "16777216");
         let producer = pc
-            .create_with_context(DeliveryCounter { failed: AtomicU64::new(0) })
+            .create_with_context(DeliveryCounter {
+                failed: AtomicU64::new(0),
+                outage: OutageLog::new(&config.kafka.bootstrap_servers),
+            })
             .map_err(|e| anyhow::anyhow!("cannot create the dead-letter producer: {e}"))?;
         Ok(DeadLetters { producer })
     }
@@ -478,10 +606,21 @@ impl DeadLetters {
         }
     }
 
-    fn flush(&self, timeout: Duration) -> anyhow::Result<()> {
-        self.producer.flush(timeout).map_err(|e| {
-            anyhow::anyhow!("dead-letter records not acknowledged in {timeout:?}: {e}")
+    /// Waits until every dead-letter record is acknowledged, through broker restarts.
+    fn flush(&self, config: &Config, stop: &AtomicBool) -> anyhow::Result<()> {
+        let step = Step {
+            what: "dead-letter delivery",
+            addr: &config.kafka.bootstrap_servers,
+            if_stopped: "offsets not committed; the next run reads the batch again".into(),
+        };
+        let timeout = config.kafka.timeout;
+        retry(&config.ingest, stop, &step, || {
+            self.producer.flush(timeout).map_err(|e| {
+                anyhow::anyhow!("dead-letter records not acknowledged in {timeout:?}: {e}")
+            })
         })?;
+        // A record librdkafka gave up on (after message.timeout.ms) is not sent again by a later
+        // flush: fail the batch so that nothing after it is committed.
         let failed = self.producer.context().failed.swap(0, Ordering::Relaxed);
         if failed > 0 {
             anyhow::bail!("{failed} dead-letter records were not delivered; offsets not committed");

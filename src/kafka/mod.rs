@@ -1,6 +1,7 @@
 //! Kafka: client settings shared by the producer, the ingester and the health check.
 
 pub mod admin;
+pub mod outage;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
