@@ -21,8 +21,10 @@ pub(crate) use outln;
 /// `ecomflow hbase init`: creates every table of `hbase/tables.toml` that is missing.
 pub fn hbase_init(config: &Config) -> anyhow::Result<()> {
     let mut hbase = HBase::connect(&config.hbase)?;
-    for (table, created) in create_tables(&mut hbase, &config.hbase.table_prefix)? {
-        outln!("{:<8} {table}", if created { "created" } else { "exists" });
+    for t in create_tables(&mut hbase, &config.hbase)? {
+        let status = if t.created { "created" } else { "exists" };
+        let regions = if t.regions == 1 { "region" } else { "regions" };
+        outln!("{status:<8} {}  ({} {regions})", t.table, t.regions);
     }
     Ok(())
 }
@@ -43,10 +45,13 @@ pub fn ingest(config: &Config, until_caught_up: bool) -> anyhow::Result<()> {
         );
     }
     let total: u64 = summary.stored.values().sum();
+    let secs = summary.seconds.max(1e-9);
     outln!(
-        "stored {total} records in {:.1} s ({:.0} records/s)",
+        "stored {total} records as {} HBase rows in {:.1} s ({:.0} records/s, {:.0} rows/s)",
+        summary.rows,
         summary.seconds,
-        total as f64 / summary.seconds.max(1e-9)
+        total as f64 / secs,
+        summary.rows as f64 / secs
     );
     Ok(())
 }

@@ -159,6 +159,9 @@ impl Topics {
 pub struct HBaseConfig {
     /// `host:port` of the Thrift server: buffered transport, binary protocol.
     pub thrift_addr: String,
+    /// `host:port` of a thrift2 gateway, used only to create tables with their split keys;
+    /// empty when there is none (tables then start with one region).
+    pub thrift2_addr: String,
     /// Connect and read timeout of one Thrift call.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
@@ -205,6 +208,7 @@ impl Default for HBaseConfig {
     fn default() -> Self {
         Self {
             thrift_addr: "127.0.0.1:9090".into(),
+            thrift2_addr: "127.0.0.1:9091".into(),
             timeout: Duration::from_secs(10),
             table_prefix: String::new(),
         }
@@ -287,6 +291,9 @@ impl Config {
             check_host_port("kafka.bootstrap_servers", server.trim())?;
         }
         check_host_port("hbase.thrift_addr", &self.hbase.thrift_addr)?;
+        if !self.hbase.thrift2_addr.trim().is_empty() {
+            check_host_port("hbase.thrift2_addr", &self.hbase.thrift2_addr)?;
+        }
         match self.spark.url.strip_prefix("sc://") {
             Some(rest) => {
                 check_host_port("spark.url", rest.split(['/', ';']).next().unwrap_or(""))?
@@ -345,6 +352,7 @@ impl Config {
 fn check_host_port(key: &str, value: &str) -> anyhow::Result<()> {
     let example = match key {
         "hbase.thrift_addr" => "127.0.0.1:9090",
+        "hbase.thrift2_addr" => "127.0.0.1:9091",
         "spark.url" => "sc://127.0.0.1:15002",
         _ => "127.0.0.1:9092",
     };

@@ -91,7 +91,7 @@ fn run_stages(
 
     stage(stages, stop, "hbase tables", || {
         let mut hbase = crate::hbase::HBase::connect(&config.hbase)?;
-        let tables = crate::hbase::schema::create_tables(&mut hbase, &config.hbase.table_prefix)?;
+        let tables = crate::hbase::schema::create_tables(&mut hbase, &config.hbase)?;
         Ok((Some(tables.len() as u64), None))
     })?;
 

@@ -18,7 +18,7 @@ use ecomflow::generate::{
     Dataset, DatasetSpec, Format, FreightFact, Order, ProductLine, Shipment, Topic, Volume,
 };
 use ecomflow::hbase::HBase;
-use ecomflow::hbase::schema::Schema;
+use ecomflow::hbase::schema::{FamilySpec, Schema};
 use ecomflow::insights::{self, ResultSet};
 use ecomflow::spark::jobs::{self, JobSpec, Status, runs};
 use rdkafka::producer::{BaseProducer, Producer};
@@ -67,11 +67,11 @@ fn fixture() -> &'static Fixture {
         producer.flush(Duration::from_secs(60)).expect("every record must be acknowledged");
 
         let mut hbase = HBase::connect(&config.hbase).unwrap();
-        for (name, families) in Schema::builtin().all_tables() {
-            if name == "insights" || name == "job_runs" {
-                hbase
-                    .ensure_table(&format!("{}{name}", config.hbase.table_prefix), &families)
-                    .unwrap();
+        for t in Schema::builtin().all_tables() {
+            if t.name == "insights" || t.name == "job_runs" {
+                let families: Vec<_> = t.families.iter().map(FamilySpec::descriptor).collect();
+                let table = format!("{}{}", config.hbase.table_prefix, t.name);
+                hbase.ensure_table(&table, &families).unwrap();
             }
         }
         Fixture { config, orders, shipments, freight, lines }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use ecomflow::config::Config;
 use ecomflow::generate::{Dataset, DatasetSpec, Format, Topic, Volume};
 use ecomflow::hbase::HBase;
-use ecomflow::hbase::schema::Schema;
+use ecomflow::hbase::schema::{FamilySpec, Schema};
 use ecomflow::insights;
 use ecomflow::report::{self, Insights, MARKER};
 use ecomflow::spark::jobs::{self, Status};
@@ -53,9 +53,10 @@ fn setup() -> (Config, u64) {
 
     let mut hbase = HBase::connect(&config.hbase)
         .unwrap_or_else(|e| panic!("HBase Thrift at {}: {e:#}", config.hbase.thrift_addr));
-    for (name, families) in Schema::builtin().all_tables() {
-        if name == "insights" || name == "job_runs" {
-            let table = format!("{}{name}", config.hbase.table_prefix);
+    for t in Schema::builtin().all_tables() {
+        if t.name == "insights" || t.name == "job_runs" {
+            let families: Vec<_> = t.families.iter().map(FamilySpec::descriptor).collect();
+            let table = format!("{}{}", config.hbase.table_prefix, t.name);
             hbase.ensure_table(&table, &families).unwrap();
         }
     }

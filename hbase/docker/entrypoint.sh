@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the HBase master (standalone: regionserver and ZooKeeper in the same JVM) and the
-# thrift1 gateway inside the container, and stops the container when either of them exits, so
+# Starts the HBase master (standalone: regionserver and ZooKeeper in the same JVM), the thrift1
+# gateway and the thrift2 gateway (table creation with split keys) inside the container, and
+# stops the container when any of them exits, so
 # that Docker's restart policy and `docker compose ps` see a failure instead of a half-alive
 # service.
 set -euo pipefail
@@ -22,12 +23,16 @@ java -Xms128m -Xmx512m @"$HOME_DIR/templates/java17.args" \
     -cp "$HOME_DIR/conf:$HOME_DIR/lib/*" org.apache.hadoop.hbase.thrift.ThriftServer \
     -threadpool -b 127.0.0.1 -p 9090 &
 thrift=$!
+java -Xms64m -Xmx256m @"$HOME_DIR/templates/java17.args" \
+    -cp "$HOME_DIR/conf:$HOME_DIR/lib/*" org.apache.hadoop.hbase.thrift2.ThriftServer \
+    -threadpool -b 127.0.0.1 -p 9091 &
+thrift2=$!
 
 # `docker stop` sends SIGTERM to this script (PID 1); pass it on so HBase closes its regions.
-trap 'kill -TERM "$thrift" "$master" 2>/dev/null || true' TERM INT
+trap 'kill -TERM "$thrift2" "$thrift" "$master" 2>/dev/null || true' TERM INT
 
 status=0
-wait -n "$master" "$thrift" || status=$?
-kill -TERM "$thrift" "$master" 2>/dev/null || true
+wait -n "$master" "$thrift" "$thrift2" || status=$?
+kill -TERM "$thrift2" "$thrift" "$master" 2>/dev/null || true
 wait || true
 exit "$status"

@@ -113,6 +113,13 @@ impl HBase {
         }
     }
 
+    /// How many regions `table` has.
+    pub fn region_count(&mut self, table: &str) -> anyhow::Result<usize> {
+        let regions = self
+            .call(&format!("list the regions of {table}"), |c| c.get_table_regions(table.into()))?;
+        Ok(regions.len())
+    }
+
     /// Disables and deletes `table`; a missing table is not an error.
     pub fn drop_table(&mut self, table: &str) -> anyhow::Result<()> {
         if !self.table_names()?.iter().any(|t| t == table) {

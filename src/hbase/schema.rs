@@ -31,6 +31,20 @@ pub struct TableSpec {
     /// The record field whose ISO-8601 text keys the `<name>_by_time` index table.
     pub time_field: Option<String>,
     pub families: Vec<FamilySpec>,
+    /// Row keys where the table's initial regions split (through the thrift2 gateway).
+    #[serde(default)]
+    pub split_keys: Vec<String>,
+    /// The same for the `<name>_by_time` index table.
+    #[serde(default)]
+    pub index_split_keys: Vec<String>,
+}
+
+/// One table to create: full layout before `hbase.table_prefix`.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub name: String,
+    pub families: Vec<FamilySpec>,
+    pub split_keys: Vec<String>,
 }
 
 /// One column family.
@@ -76,38 +90,96 @@ impl Schema {
         self.tables.iter().find(|t| t.topic.as_deref() == Some(topic))
     }
 
-    /// Every table to create, index tables included, with their families.
-    pub fn all_tables(&self) -> Vec<(String, Vec<ColumnDescriptor>)> {
+    /// Every table to create, index tables included.
+    pub fn all_tables(&self) -> Vec<TableDef> {
         let mut out = Vec::new();
         for t in &self.tables {
-            out.push((t.name.clone(), t.families.iter().map(FamilySpec::descriptor).collect()));
+            out.push(TableDef {
+                name: t.name.clone(),
+                families: t.families.clone(),
+                split_keys: t.split_keys.clone(),
+            });
             if t.time_field.is_some() {
-                let index = FamilySpec::simple(INDEX_FAMILY, 1);
-                out.push((t.index_table(), vec![index.descriptor()]));
+                out.push(TableDef {
+                    name: t.index_table(),
+                    families: vec![FamilySpec::simple(INDEX_FAMILY, 1)],
+                    split_keys: t.index_split_keys.clone(),
+                });
             }
         }
         out
     }
 }
 
-/// Creates every table of the built-in layout that is missing, with `prefix` before its name.
-/// Returns each table's full name and whether it was created now (false: it existed).
+/// How `create_tables` left one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// Full name, prefix included.
+    pub table: String,
+    /// False when it existed already (and was left as it was).
+    pub created: bool,
+    /// Regions it has now, as HBase reports them.
+    pub regions: usize,
+}
+
+/// Creates every table of the built-in layout that is missing, with `hbase.table_prefix` before
+/// its name.
+///
+/// Tables are created through the thrift2 gateway (`hbase.thrift2_addr`), which is what gives
+/// them their declared split keys; without one, through the thrift1 gateway with one region
+/// each, and a warning says so.
 ///
 /// # Errors
 /// Fails with the gateway's message when a table cannot be listed or created.
 pub fn create_tables(
     hbase: &mut super::HBase,
-    prefix: &str,
-) -> anyhow::Result<Vec<(String, bool)>> {
-    Schema::builtin()
-        .all_tables()
-        .into_iter()
-        .map(|(name, families)| {
-            let table = format!("{prefix}{name}");
-            let created = hbase.ensure_table(&table, &families)?;
-            Ok((table, created))
+    cfg: &crate::config::HBaseConfig,
+) -> anyhow::Result<Vec<Created>> {
+    let tables = Schema::builtin().all_tables();
+    let existing = hbase.table_names()?;
+    let missing =
+        tables.iter().any(|t| !existing.contains(&format!("{}{}", cfg.table_prefix, t.name)));
+    let mut ddl = if missing {
+        super::ddl::Ddl::connect(cfg).unwrap_or_else(|e| {
+            tracing::warn!(
+                error = %e,
+                "no HBase thrift2 gateway; creating tables through thrift1, one region each \
+                 (set hbase.thrift2_addr for the split keys of hbase/tables.toml)"
+            );
+            None
         })
-        .collect()
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let table = format!("{}{}", cfg.table_prefix, t.name);
+        let created = !existing.contains(&table) && create(hbase, ddl.as_mut(), &table, &t)?;
+        let regions = hbase.region_count(&table)?;
+        out.push(Created { table, created, regions });
+    }
+    Ok(out)
+}
+
+/// Creates one table; false when another client created it first.
+fn create(
+    hbase: &mut super::HBase,
+    ddl: Option<&mut super::ddl::Ddl>,
+    table: &str,
+    t: &TableDef,
+) -> anyhow::Result<bool> {
+    match ddl {
+        Some(ddl) => match ddl.create_table(table, &t.families, &t.split_keys) {
+            Ok(()) => Ok(true),
+            // Another writer created it between our listing and our create: that is fine.
+            Err(e) if e.to_string().contains("TableExistsException") => Ok(false),
+            Err(e) => Err(e),
+        },
+        None => {
+            let families: Vec<_> = t.families.iter().map(FamilySpec::descriptor).collect();
+            hbase.ensure_table(table, &families)
+        }
+    }
 }
 
 impl TableSpec {
@@ -182,7 +254,7 @@ mod tests {
             let t = s.for_topic(topic).unwrap();
             assert!(t.id_field.is_some() && t.time_field.is_some(), "{topic}");
         }
-        let names: Vec<String> = s.all_tables().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = s.all_tables().into_iter().map(|t| t.name).collect();
         assert!(names.contains(&"fraud_analysis_by_time".to_string()));
         assert!(names.contains(&"job_runs".to_string()));
         assert_eq!(names.len(), 10);
@@ -190,7 +262,7 @@ mod tests {
 
     #[test]
     fn descriptors_spell_out_every_setting() {
-        let d = Schema::builtin().all_tables()[0].1[0].clone();
+        let d = Schema::builtin().all_tables()[0].families[0].descriptor();
         assert_eq!(d.name.as_deref(), Some(b"d:".as_slice()));
         assert_eq!(d.max_versions, Some(1));
         assert_eq!(d.time_to_live, Some(i32::MAX));

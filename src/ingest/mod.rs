@@ -66,6 +66,8 @@ pub struct IngestSummary {
     pub stored: BTreeMap<String, u64>,
     /// Records sent to a dead-letter topic, by source topic.
     pub dead_lettered: BTreeMap<String, u64>,
+    /// HBase rows written: each record's row plus its time-index row.
+    pub rows: u64,
     pub batches: u64,
     pub seconds: f64,
 }
@@ -293,7 +295,9 @@ fn write_batches(
     let mut summary = IngestSummary::default();
     for batch in batches {
         let write_started = Instant::now();
+        let rows: usize = batch.rows.values().map(Vec::len).sum();
         store.write(batch.rows, stop)?;
+        summary.rows += rows as u64;
         let write_ms = write_started.elapsed().as_millis() as u64;
         for (msg, reason) in &batch.refused {
             debug!(topic = msg.topic(), partition = msg.partition(), offset = msg.offset(), %reason, "dead-lettered");
