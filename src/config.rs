@@ -394,6 +394,30 @@ mod tests {
         c.validate().unwrap();
     }
 
+    /// Dotted paths of every key in a TOML table.
+    fn keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (k, v) in table {
+            match v {
+                toml::Value::Table(t) => keys(t, &format!("{prefix}{k}."), out),
+                _ => out.push(format!("{prefix}{k}")),
+            }
+        }
+    }
+
+    #[test]
+    fn the_example_file_lists_every_key_with_its_default() {
+        let text = include_str!("../ecomflow.toml.example");
+        let example: Config = toml::from_str(text).unwrap();
+        assert_eq!(example, Config::default());
+
+        let (mut listed, mut all) = (Vec::new(), Vec::new());
+        keys(&toml::from_str(text).unwrap(), "", &mut listed);
+        keys(&toml::Table::try_from(Config::default()).unwrap(), "", &mut all);
+        listed.sort();
+        all.sort();
+        assert_eq!(listed, all);
+    }
+
     #[test]
     fn file_then_env_then_flags() {
         figment::Jail::expect_with(|jail| {
