@@ -52,14 +52,23 @@ pub struct ProduceArgs {
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
 
-    /// Records per second over all topics, to simulate a live stream [default: as fast as
-    /// possible]
-    #[arg(long, value_name = "N")]
+    /// Records per second over all topics, to simulate a live stream: N or N/s [default: as
+    /// fast as possible]
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
     pub rate: Option<f64>,
 
     /// Compression of record batches
     #[arg(long, value_enum, default_value_t = Compression::Lz4)]
     pub compression: Compression,
+}
+
+/// `--rate`: records per second, written `N` or `N/s`, more than zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("expected records per second > 0, as N or N/s (e.g. 5000/s)".into()),
+    }
 }
 
 /// Runs `produce` and prints its summary.
@@ -68,11 +77,6 @@ pub struct ProduceArgs {
 /// A usage error for bad flags or an unreadable `--from`; a run-time error when Kafka refuses
 /// the topics or does not acknowledge every record.
 pub fn run(config: &Config, args: &ProduceArgs) -> anyhow::Result<ProduceSummary> {
-    if let Some(rate) = args.rate {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(usage(format!("invalid --rate {rate}: expected records per second > 0")));
-        }
-    }
     let names = config.kafka.topics.all();
     // Validate every input before touching Kafka, so bad input creates nothing.
     let source = match &args.from {
@@ -210,5 +214,15 @@ mod tests {
         );
         assert!(record_key(Topic::FraudAnalysis, br#"{"id":1}"#).is_none());
         assert!(record_key(Topic::FraudAnalysis, b"not json").is_none());
+    }
+
+    #[test]
+    fn rates_are_positive_records_per_second() {
+        assert_eq!(parse_rate("5000"), Ok(5000.0));
+        assert_eq!(parse_rate("5000/s"), Ok(5000.0));
+        assert_eq!(parse_rate("0.5/s"), Ok(0.5));
+        for bad in ["0", "-3", "fast", "5000/min", "NaN", "inf", ""] {
+            assert!(parse_rate(bad).unwrap_err().contains("N or N/s"), "{bad}");
+        }
     }
 }
