@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
 use crate::hbase::HBase;
+use crate::hbase::query::{self, RecordTable};
 use crate::hbase::schema::create_tables;
 use crate::ingest::{self, IngestOptions};
 
@@ -25,6 +26,58 @@ pub fn hbase_init(config: &Config) -> anyhow::Result<()> {
         let status = if t.created { "created" } else { "exists" };
         let regions = if t.regions == 1 { "region" } else { "regions" };
         outln!("{status:<8} {}  ({} {regions})", t.table, t.regions);
+    }
+    Ok(())
+}
+
+/// `ecomflow hbase get`: the stored JSON of each id, in the order given.
+///
+/// Ids that have no row are named on stderr after the others are printed, and the command
+/// exits 1, so a script can tell a partial answer from a full one.
+pub fn hbase_get(config: &Config, args: &crate::cli::HbaseGetArgs) -> anyhow::Result<()> {
+    let table = RecordTable::named(&args.table, &config.hbase.table_prefix)?;
+    let mut hbase = HBase::connect(&config.hbase)?;
+    hbase.require_tables([&table.table])?;
+    let ids: Vec<Vec<u8>> = args.ids.iter().map(|id| id.as_bytes().to_vec()).collect();
+    let mut missing = Vec::new();
+    for (id, record) in args.ids.iter().zip(query::records(&mut hbase, &table, &ids)?) {
+        match record {
+            Some(json) => outln!("{}", String::from_utf8_lossy(&json)),
+            None => missing.push(id.as_str()),
+        }
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "{} has no record with id {}; ids are the records' {} values",
+            table.table,
+            missing.join(", "),
+            table.topic.key_field()
+        );
+    }
+    Ok(())
+}
+
+/// `ecomflow hbase scan`: records in a time range, through the table's time index.
+pub fn hbase_scan(config: &Config, args: &crate::cli::HbaseScanArgs) -> anyhow::Result<()> {
+    let table = RecordTable::named(&args.table, &config.hbase.table_prefix)?;
+    let from = query::time_bound("--from", &args.from, table.dated)?;
+    let to = args.to.as_deref().map(|t| query::time_bound("--to", t, table.dated)).transpose()?;
+    let (start, stop) = query::range_keys(&from, to.as_deref())?;
+    let limit = (args.limit > 0).then_some(args.limit);
+
+    let mut hbase = HBase::connect(&config.hbase)?;
+    hbase.require_tables([&table.table, &table.index_table])?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let n = query::scan_time_range(&mut hbase, &table, (&start, &stop), limit, |json| {
+        out.write_all(json)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    })?;
+    out.flush()?;
+    if limit == Some(n) {
+        eprintln!(
+            "stopped after --limit {n} records; `--limit 0` prints every record in the range"
+        );
     }
     Ok(())
 }

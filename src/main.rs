@@ -3,13 +3,26 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 use ecomflow::cli::{Cli, Command, HbaseCommand, PipelineCommand};
 use ecomflow::config::Config;
 use ecomflow::error::UsageError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if e.use_stderr()
+                && e.kind() != ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            eprintln!("{}", ecomflow::cli::one_line(&e));
+            return ExitCode::from(2);
+        }
+        // --help and --version (stdout, exit 0), and the help of a bare `ecomflow` or
+        // `ecomflow hbase` (stderr, exit 2), are meant to be read whole.
+        Err(e) => e.exit(),
+    };
     ecomflow::telemetry::init(cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,6 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Hbase(HbaseCommand::Init) => ecomflow::commands::hbase_init(&config),
+        Command::Hbase(HbaseCommand::Get(args)) => ecomflow::commands::hbase_get(&config, &args),
+        Command::Hbase(HbaseCommand::Scan(args)) => ecomflow::commands::hbase_scan(&config, &args),
         Command::Ingest(args) => ecomflow::commands::ingest(&config, args.until_caught_up),
         Command::Pipeline(PipelineCommand::Run(args)) => ecomflow::pipeline::run(&config, &args),
         Command::Generate(args) => ecomflow::generate::run(&args),

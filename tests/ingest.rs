@@ -257,3 +257,132 @@ fn bad_records_go_to_the_dead_letter_topic_with_their_reason() {
         assert!(reasons[&i].contains(expected), "record {i}: {}", reasons[&i]);
     }
 }
+
+/// The records of one generated file, as JSON values.
+fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// `ecomflow hbase scan` output as JSON values.
+fn records_of(out: &Output) -> Vec<serde_json::Value> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// `records` in the order of their time-index keys `<time>|<id>`, those with a time in
+/// `[from, to)` only, compared as text as HBase compares keys.
+fn in_index_order(
+    records: &[serde_json::Value],
+    time: &str,
+    id: &str,
+    from: &str,
+    to: &str,
+) -> Vec<serde_json::Value> {
+    let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let mut keyed: Vec<(String, serde_json::Value)> = records
+        .iter()
+        .filter(|r| {
+            let t = text(&r[time]);
+            t.as_str() >= from && t.as_str() < to
+        })
+        .map(|r| (format!("{}|{}", text(&r[time]), text(&r[id])), r.clone()))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+#[test]
+fn stored_records_answer_point_lookups_and_time_range_scans() {
+    let iso = Isolated::new("query");
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    iso.run(&["generate", "--rows", "2400", "--seed", "14", "--out", dir]);
+    iso.run(&["hbase", "init"]);
+    iso.run(&["produce", "--from", dir]);
+    iso.run(&["ingest", "--until-caught-up"]);
+    let orders = jsonl(&data.path().join("fraud_analysis.jsonl"));
+    let freight = jsonl(&data.path().join("freight_cost_analytics.jsonl"));
+    assert_eq!(orders.len(), 2400);
+
+    // Point lookups return the stored records, in the order asked.
+    let out = iso.run(&["hbase", "get", "fraud_analysis", "1770", "3", "2400"]);
+    assert_eq!(
+        records_of(&out),
+        vec![orders[1769].clone(), orders[2].clone(), orders[2399].clone()]
+    );
+    let ship = freight[7]["shipment_id"].as_str().unwrap();
+    let out = iso.run(&["hbase", "get", "freight_cost_analytics", ship]);
+    assert_eq!(records_of(&out), vec![freight[7].clone()]);
+
+    // A missing id: the others are printed, the missing one is named, exit 1.
+    let out = iso.command(&["hbase", "get", "fraud_analysis", "12", "2401"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(records_of(&out), vec![orders[11].clone()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: {}fraud_analysis has no record with id 2401; ids are the records' \
+             transaction_id values",
+            iso.prefix()
+        )
+    );
+
+    // A week of orders, a month of freight facts, and every order (more than one page of the
+    // index), each exactly the records of that range in time order.
+    let week =
+        iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2024-03-01", "--to", "2024-03-08"]);
+    let expected =
+        in_index_order(&orders, "event_time", "transaction_id", "2024-03-01", "2024-03-08");
+    assert!(expected.len() > 20, "only {} orders that week", expected.len());
+    assert_eq!(records_of(&week), expected);
+
+    let month = iso.run(&[
+        "hbase",
+        "scan",
+        "freight_cost_analytics",
+        "--from",
+        "2024-06",
+        "--to",
+        "2024-07",
+    ]);
+    let expected = in_index_order(&freight, "delivered_date", "shipment_id", "2024-06", "2024-07");
+    assert!(!expected.is_empty());
+    assert_eq!(records_of(&month), expected);
+
+    let all = iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2000", "--limit", "0"]);
+    let expected = in_index_order(&orders, "event_time", "transaction_id", "2000", "3000");
+    assert_eq!(records_of(&all), expected);
+    assert_eq!(expected.len(), 2400);
+
+    // --limit stops early and says so; the records are the first of the range.
+    let out = iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2024", "--limit", "7"]);
+    assert_eq!(records_of(&out), expected[..7].to_vec());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopped after --limit 7 records"));
+
+    // Bad input: one line, exit 2, nothing printed.
+    for (args, message) in [
+        (
+            vec!["hbase", "scan", "fraud_analysis", "--from", "2024-13"],
+            "error: invalid --from \"2024-13\": expected YYYY, YYYY-MM, YYYY-MM-DD",
+        ),
+        (
+            vec!["hbase", "scan", "freight_cost_analytics", "--from", "2024-03-01T10"],
+            "error: invalid --from \"2024-03-01T10\": expected YYYY, YYYY-MM or YYYY-MM-DD \
+             (this table is indexed by date)",
+        ),
+        (
+            vec!["hbase", "scan", "fraud_analysis", "--from", "2024-04", "--to", "2024-03"],
+            "error: empty time range: --from 2024-04 must come before --to 2024-03",
+        ),
+        (vec!["hbase", "get", "orders", "1"], "error: unknown record table \"orders\""),
+    ] {
+        let out = iso.command(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(message), "{args:?}: {stderr}");
+    }
+}

@@ -91,6 +91,24 @@ impl HBase {
         Ok(names.into_iter().map(|n| String::from_utf8_lossy(&n).into_owned()).collect())
     }
 
+    /// Fails with a usage error naming the first of `tables` that HBase does not have.
+    ///
+    /// Reading or writing a missing table fails deep inside HBase with a long Java trace (and,
+    /// for writes, is retried for ever); this says what is missing, and what to run, before.
+    pub fn require_tables<'t>(
+        &mut self,
+        tables: impl IntoIterator<Item = &'t String>,
+    ) -> anyhow::Result<()> {
+        let existing = self.table_names()?;
+        match tables.into_iter().find(|t| !existing.contains(t)) {
+            Some(table) => Err(crate::error::usage(format!(
+                "HBase has no table {table}; run `ecomflow hbase init` (with the same \
+                 hbase.table_prefix) first"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The cluster id HBase keeps in ZooKeeper; proves the gateway reaches the master.
     pub fn cluster_id(&mut self) -> anyhow::Result<String> {
         self.call("read the cluster id", |c| c.get_cluster_id())
@@ -162,6 +180,13 @@ impl HBase {
         Ok(rows.pop())
     }
 
+    /// Reads the rows with these keys in one round trip (`getRows`); missing rows are left out.
+    pub fn get_rows(&mut self, table: &str, rows: &[Vec<u8>]) -> anyhow::Result<Vec<TRowResult>> {
+        self.call(&format!("read rows of {table}"), |c| {
+            c.get_rows(table.into(), rows.to_vec(), Default::default())
+        })
+    }
+
     /// Scans `[start, stop)` (an empty `stop` means to the end), `batch` rows per round trip,
     /// calling `each` for every row.
     pub fn scan(
@@ -171,6 +196,21 @@ impl HBase {
         stop: &[u8],
         batch: i32,
         mut each: impl FnMut(TRowResult),
+    ) -> anyhow::Result<u64> {
+        self.scan_while(table, start, stop, batch, |row| {
+            each(row);
+            true
+        })
+    }
+
+    /// Like [`HBase::scan`], but stops after the first row for which `each` returns false.
+    pub fn scan_while(
+        &mut self,
+        table: &str,
+        start: &[u8],
+        stop: &[u8],
+        batch: i32,
+        mut each: impl FnMut(TRowResult) -> bool,
     ) -> anyhow::Result<u64> {
         let id = self.call(&format!("open a scanner on {table}"), |c| {
             c.scanner_open_with_stop(
@@ -182,7 +222,7 @@ impl HBase {
             )
         })?;
         let mut n = 0u64;
-        loop {
+        'pages: loop {
             let rows = match self.client.scanner_get_list(id, batch) {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -193,9 +233,14 @@ impl HBase {
             if rows.is_empty() {
                 break;
             }
-            n += rows.len() as u64;
-            rows.into_iter().for_each(&mut each);
+            for row in rows {
+                n += 1;
+                if !each(row) {
+                    break 'pages;
+                }
+            }
         }
+        // An open scanner holds a lease on the region server until it expires.
         self.client.scanner_close(id).map_err(|e| self.err("close a scanner", e))?;
         Ok(n)
     }
@@ -206,20 +251,39 @@ impl HBase {
 }
 
 /// HBase reports its IOError and IllegalArgument as user exceptions; show their message.
+///
+/// The gateway puts the server's Java stack trace in the message after its first line; that
+/// line says what happened, and the trace stays in the gateway's log.
 fn describe(e: &thrift::Error) -> String {
+    let first_line = |m: &Option<String>| {
+        m.as_deref().unwrap_or_default().lines().next().unwrap_or_default().trim().to_string()
+    };
     match e {
         thrift::Error::User(inner) => {
             if let Some(io) = inner.downcast_ref::<hbase_thrift::hbase::IOError>() {
-                return format!("IOError: {}", io.message.clone().unwrap_or_default());
+                return format!("IOError: {}", first_line(&io.message));
             }
             if let Some(arg) = inner.downcast_ref::<hbase_thrift::hbase::IllegalArgument>() {
-                return format!("IllegalArgument: {}", arg.message.clone().unwrap_or_default());
+                return format!("IllegalArgument: {}", first_line(&arg.message));
             }
             if let Some(exists) = inner.downcast_ref::<hbase_thrift::hbase::AlreadyExists>() {
-                return format!("AlreadyExists: {}", exists.message.clone().unwrap_or_default());
+                return format!("AlreadyExists: {}", first_line(&exists.message));
             }
             inner.to_string()
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_keep_their_first_line_only() {
+        let trace = "org.apache.hadoop.hbase.TableNotFoundException: t1\n\tat a.B.c(B.java:1)\n";
+        let io = hbase_thrift::hbase::IOError::new(trace.to_string(), false);
+        let e = thrift::Error::User(Box::new(io));
+        assert_eq!(describe(&e), "IOError: org.apache.hadoop.hbase.TableNotFoundException: t1");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod ddl;
+pub mod query;
 pub mod schema;
 
 pub use client::HBase;

@@ -91,19 +91,9 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
     let routes = routes(config)?;
     let names: Vec<&str> = routes.keys().map(String::as_str).collect();
 
-    // Writing to a missing table fails deep inside HBase with a long Java trace, retried forever;
-    // say what is missing before consuming anything.
-    let existing = HBase::connect(&config.hbase)?.table_names()?;
-    for route in routes.values() {
-        for table in std::iter::once(&route.table).chain(&route.index_table) {
-            if !existing.contains(table) {
-                return Err(crate::error::usage(format!(
-                    "HBase has no table {table}; run `ecomflow hbase init` (with the same \
-                     hbase.table_prefix) first"
-                )));
-            }
-        }
-    }
+    // Say what is missing before consuming anything.
+    let tables = routes.values().flat_map(|r| std::iter::once(&r.table).chain(&r.index_table));
+    HBase::connect(&config.hbase)?.require_tables(tables)?;
 
     // Dead-letter topics are made up front with a large record limit: the broker's default
     // would refuse exactly the oversized records that need setting aside.
