@@ -91,9 +91,10 @@ pub fn run(config: &Config, args: &ProduceArgs) -> anyhow::Result<ProduceSummary
 
     match source {
         Source::Generator(dataset) => {
-            let total = dataset.total_orders() + 3 * dataset.total_lines();
-            let bar = progress_bar(total);
-            info!(chunks = dataset.chunk_count(), records = total, "producing generated data");
+            // Freight records depend on how lines group into shipments, so the record count is
+            // known only once generated; chunks are known up front and measure progress exactly.
+            let bar = progress_bar(dataset.chunk_count());
+            info!(chunks = dataset.chunk_count(), "producing generated data");
             let threads = dataset.spec().threads;
             dataset.for_each_chunk(Format::Jsonl, threads, |_, batches| {
                 for (topic, batch) in batches.iter() {
@@ -104,19 +105,24 @@ pub fn run(config: &Config, args: &ProduceArgs) -> anyhow::Result<ProduceSummary
                         pace(sent, rate, started);
                     }
                 }
-                bar.set_position(sent);
+                bar.inc(1);
+                bar.set_message(format!("{sent} records"));
                 Ok(())
             })?;
             bar.finish_and_clear();
         }
         Source::Files(files) => {
-            let bar = progress_bar(0);
+            let total: u64 =
+                files.iter().filter_map(|(_, p)| p.metadata().ok()).map(|m| m.len()).sum();
+            let bar = progress_bar(total);
+            let mut read = 0u64;
             for (topic, path) in files {
                 let name = names[topic.index()];
                 let file = std::fs::File::open(&path)
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
                 for (n, line) in BufReader::with_capacity(1 << 20, file).split(b'\n').enumerate() {
                     let line = line?;
+                    read += line.len() as u64 + 1;
                     if line.is_empty() {
                         continue;
                     }
@@ -134,7 +140,8 @@ pub fn run(config: &Config, args: &ProduceArgs) -> anyhow::Result<ProduceSummary
                     sent += 1;
                     pace(sent, rate, started);
                     if sent % 10_000 == 0 {
-                        bar.set_position(sent);
+                        bar.set_position(read);
+                        bar.set_message(format!("{sent} records"));
                     }
                 }
             }
@@ -189,13 +196,14 @@ fn pace(sent: u64, rate: f64, started: Instant) {
     }
 }
 
-fn progress_bar(total: u64) -> ProgressBar {
+/// A bar over `len` units of input (chunks or bytes), with the records sent as its message.
+fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = if total > 0 { ProgressBar::new(total) } else { ProgressBar::no_length() };
+    let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} produce [{bar:40}] {pos}/{len} records {per_sec}")
+        ProgressStyle::with_template("{spinner} produce [{bar:40}] {percent:>3}% {msg} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
