@@ -16,11 +16,13 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 /// Topic names, table prefix and consumer group of one test, as environment variables.
 struct Isolated {
     id: String,
+    _cleanup: common::Cleanup,
 }
 
 impl Isolated {
     fn new(tag: &str) -> Isolated {
-        Isolated { id: common::unique(tag) }
+        let id = common::unique(tag);
+        Isolated { _cleanup: common::Cleanup::new(&id), id }
     }
 
     fn topic(&self, t: Topic) -> String {

@@ -26,6 +26,7 @@ fn stack_home() -> std::path::PathBuf {
 struct Run {
     id: String,
     envs: Vec<(&'static str, String)>,
+    _cleanup: common::Cleanup,
 }
 
 impl Run {
@@ -44,7 +45,7 @@ impl Run {
             // in its middle.
             ("ECOMFLOW_INGEST__BATCH_SIZE", "100".to_string()),
         ];
-        Run { id, envs }
+        Run { _cleanup: common::Cleanup::new(&id), id, envs }
     }
 
     fn command(&self, args: &[&str]) -> Command {

@@ -55,6 +55,7 @@ fn doctor_names_a_server_that_is_down() {
 fn kafka_message_round_trip() {
     let cfg = common::config();
     let topic = common::unique("rt");
+    let _cleanup = common::Cleanup::new(&topic);
     produce(&cfg, &topic, &["hello", "world"]);
 
     let mut cc = kafka::base_config(&cfg.kafka);
@@ -76,6 +77,7 @@ fn kafka_message_round_trip() {
 fn hbase_table_put_and_get_over_thrift() {
     let cfg = common::config();
     let table = common::unique("t");
+    let _cleanup = common::Cleanup::new(&table);
     let mut hb = HBase::connect(&cfg.hbase).unwrap();
     assert!(
         hb.ensure_table(&table, &[FamilySpec::simple("d", 1).descriptor()]).unwrap(),
@@ -109,6 +111,7 @@ fn hbase_table_put_and_get_over_thrift() {
 fn spark_counts_a_kafka_topic_through_the_connector() {
     let cfg = common::config();
     let topic = common::unique("sp");
+    let _cleanup = common::Cleanup::new(&topic);
     produce(&cfg, &topic, &["{\"a\":1}", "{\"a\":2}", "{\"a\":3}"]);
 
     let session = spark::connect(&cfg.spark).unwrap();

@@ -13,6 +13,7 @@ use ecomflow::hbase::HBase;
 fn pipeline_runs_every_stage_and_every_record_arrives_once() {
     let dir = tempfile::tempdir().unwrap();
     let id = common::unique("pl");
+    let _cleanup = common::Cleanup::new(&id);
     let topic = |t: Topic| format!("{id}_{}", t.name());
     let prefix = format!("{id}_");
     let envs: Vec<(String, String)> = vec![

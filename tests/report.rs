@@ -90,6 +90,7 @@ fn check_png(path: &Path, size: (u32, u32)) -> usize {
 #[test]
 fn report_from_a_small_pipeline_run_is_complete_and_matches_hbase() {
     let (config, frauds) = setup();
+    let _cleanup = common::Cleanup::of(&config);
 
     let stop = Arc::new(AtomicBool::new(false));
     for job in report::data::JOBS {

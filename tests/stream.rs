@@ -17,6 +17,7 @@ use serde_json::Value;
 fn a_windowed_insight_arrives_within_60_seconds() {
     let mut config = common::config();
     let id = common::unique("stream");
+    let _cleanup = common::Cleanup::new(&id);
     let dir = tempfile::tempdir().unwrap();
     config.kafka.topics.fraud = format!("{id}_orders");
     config.jobs.stream_topic = format!("{id}_windows");

@@ -60,3 +60,60 @@ pub fn send<T: serde::Serialize>(
         }
     }
 }
+
+/// Removes what one test made, the Kafka topics and HBase tables named `<id>`, `<id>_…` or
+/// `<id>.…`,
+/// when dropped at the end of the test, so repeated runs do not pile up tables in the stack.
+/// A failed test keeps them, for a look at what it left.
+pub struct Cleanup {
+    id: String,
+}
+
+impl Cleanup {
+    pub fn new(id: &str) -> Cleanup {
+        Cleanup { id: id.to_string() }
+    }
+
+    /// For a configuration of [`isolated_config`], whose table prefix is `<id>_`.
+    pub fn of(config: &Config) -> Cleanup {
+        Cleanup::new(config.hbase.table_prefix.trim_end_matches('_'))
+    }
+
+    fn owns(&self, name: &str) -> bool {
+        name.strip_prefix(&self.id)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['_', '.']))
+    }
+
+    fn remove(&self) -> anyhow::Result<(usize, usize)> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+
+        let config = config();
+        let mut hbase = ecomflow::hbase::HBase::connect(&config.hbase)?;
+        let tables: Vec<String> =
+            hbase.table_names()?.into_iter().filter(|t| self.owns(t)).collect();
+        for table in &tables {
+            hbase.drop_table(table)?;
+        }
+        let consumer: BaseConsumer = ecomflow::kafka::base_config(&config.kafka).create()?;
+        let metadata = consumer.fetch_metadata(None, config.kafka.timeout)?;
+        let topics: Vec<&str> =
+            metadata.topics().iter().map(|t| t.name()).filter(|t| self.owns(t)).collect();
+        if !topics.is_empty() {
+            ecomflow::kafka::admin::delete_topics(&config.kafka, &topics)?;
+        }
+        Ok((tables.len(), topics.len()))
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept the topics and tables named {}* of this failed test", self.id);
+            return;
+        }
+        // A cleanup that fails leaves names no other test uses; it must not fail the test.
+        if let Err(e) = self.remove() {
+            eprintln!("could not remove the topics and tables named {}*: {e:#}", self.id);
+        }
+    }
+}
