@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
+use crate::error::usage;
 use crate::hbase::HBase;
 use crate::hbase::query::{self, RecordTable};
 use crate::hbase::schema::create_tables;
@@ -36,6 +37,12 @@ pub fn hbase_init(config: &Config) -> anyhow::Result<()> {
 /// exits 1, so a script can tell a partial answer from a full one.
 pub fn hbase_get(config: &Config, args: &crate::cli::HbaseGetArgs) -> anyhow::Result<()> {
     let table = RecordTable::named(&args.table, &config.hbase.table_prefix)?;
+    if args.ids.iter().any(String::is_empty) {
+        return Err(usage(format!(
+            "an empty id; ids are the records' {} values",
+            table.topic.key_field()
+        )));
+    }
     let mut hbase = HBase::connect(&config.hbase)?;
     hbase.require_tables([&table.table])?;
     let ids: Vec<Vec<u8>> = args.ids.iter().map(|id| id.as_bytes().to_vec()).collect();
@@ -68,15 +75,27 @@ pub fn hbase_scan(config: &Config, args: &crate::cli::HbaseScanArgs) -> anyhow::
     let mut hbase = HBase::connect(&config.hbase)?;
     hbase.require_tables([&table.table, &table.index_table])?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let n = query::scan_time_range(&mut hbase, &table, (&start, &stop), limit, |json| {
-        out.write_all(json)?;
-        out.write_all(b"\n")?;
-        Ok(())
-    })?;
+    // One record past the limit is read, not printed: it tells a range cut short by --limit
+    // from one that holds exactly that many records.
+    let mut printed = 0u64;
+    let read = query::scan_time_range(
+        &mut hbase,
+        &table,
+        (&start, &stop),
+        limit.map(|l| l + 1),
+        |json| {
+            if limit != Some(printed) {
+                out.write_all(json)?;
+                out.write_all(b"\n")?;
+                printed += 1;
+            }
+            Ok(())
+        },
+    )?;
     out.flush()?;
-    if limit == Some(n) {
+    if read > printed {
         eprintln!(
-            "stopped after --limit {n} records; `--limit 0` prints every record in the range"
+            "stopped after --limit {printed} records; `--limit 0` prints every record in the range"
         );
     }
     Ok(())

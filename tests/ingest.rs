@@ -362,6 +362,53 @@ fn stored_records_answer_point_lookups_and_time_range_scans() {
     let out = iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2024", "--limit", "7"]);
     assert_eq!(records_of(&out), expected[..7].to_vec());
     assert!(String::from_utf8_lossy(&out.stderr).contains("stopped after --limit 7 records"));
+    // A limit the range exactly fills is no early stop.
+    let out = iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2000", "--limit", "2400"]);
+    assert_eq!(records_of(&out).len(), 2400);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The first 1,200 ids sent again from a smaller data set, whose times are spread otherwise:
+    // each record's row now holds its new time, and the index rows of its old time, still
+    // stored, must bring it neither twice nor into a range it has left.
+    let again = tempfile::tempdir().unwrap();
+    let again_dir = again.path().to_str().unwrap();
+    iso.run(&["generate", "--rows", "1200", "--seed", "15", "--out", again_dir]);
+    let resent = jsonl(&again.path().join("fraud_analysis.jsonl"));
+    let moved = resent.iter().zip(&orders).filter(|(a, b)| a["event_time"] != b["event_time"]);
+    assert!(moved.count() > 1000, "the second data set should move most orders in time");
+    // One more order whose time carries an offset: 23:30 at -05:00 is the next day in UTC.
+    let mut offset = orders[0].clone();
+    offset["transaction_id"] = serde_json::json!(9_000_001);
+    offset["event_time"] = serde_json::json!("2024-09-09T23:30:00-05:00");
+    iso.run(&["produce", "--from", again_dir]);
+    let producer: BaseProducer =
+        ecomflow::kafka::base_config(&common::config().kafka).create().unwrap();
+    common::send(
+        &producer,
+        &iso.topic(Topic::FraudAnalysis),
+        Topic::FraudAnalysis,
+        &[offset.clone()],
+    );
+    producer.flush(Duration::from_secs(30)).unwrap();
+    iso.run(&["ingest", "--until-caught-up"]);
+
+    // Expected: the records as now stored, in index order, the offset order at its UTC time.
+    let mut offset_utc = offset.clone();
+    offset_utc["event_time"] = serde_json::json!("2024-09-10T04:30:00Z");
+    let mut now: Vec<serde_json::Value> = resent.clone();
+    now.extend_from_slice(&orders[1200..]);
+    now.push(offset_utc.clone());
+    let mut expected = in_index_order(&now, "event_time", "transaction_id", "2000", "3000");
+    expected.iter_mut().filter(|r| **r == offset_utc).for_each(|r| *r = offset.clone());
+    let all = iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2000", "--limit", "0"]);
+    assert_eq!(expected.len(), 2401);
+    assert_eq!(records_of(&all), expected);
+    let day =
+        iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2024-09-10", "--to", "2024-09-11"]);
+    assert!(records_of(&day).contains(&offset));
+    let eve =
+        iso.run(&["hbase", "scan", "fraud_analysis", "--from", "2024-09-09", "--to", "2024-09-10"]);
+    assert!(!records_of(&eve).contains(&offset));
 
     // Bad input: one line, exit 2, nothing printed.
     for (args, message) in [

@@ -9,12 +9,12 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use crate::error::usage;
 use crate::generate::Topic;
 use crate::hbase::HBase;
-use crate::hbase::schema::{Schema, TableSpec};
+use crate::hbase::schema::{Schema, TableSpec, index_time};
 use crate::ingest::RECORD_QUALIFIER;
 
 /// Records fetched per `getRows` call while scanning a time range.
@@ -30,6 +30,8 @@ pub struct RecordTable {
     pub column: String,
     /// Whether the time field is a calendar date (shipments) rather than a timestamp (orders).
     pub dated: bool,
+    /// The record field the index is keyed by.
+    pub time_field: String,
 }
 
 impl RecordTable {
@@ -52,6 +54,7 @@ impl RecordTable {
             index_table: format!("{prefix}{}", spec.index_table()),
             column: format!("{}:{RECORD_QUALIFIER}", spec.data_family()),
             dated: topic != Topic::FraudAnalysis,
+            time_field: spec.time_field.clone().unwrap_or_default(),
         })
     }
 }
@@ -116,6 +119,24 @@ pub fn id_of_index_key(key: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether `record` still has the time its index row `key` was written for.
+///
+/// A record sent again under the same id with another time overwrites its row, but the index
+/// row of its old time stays behind (removing it would cost ingest a read before every write).
+/// Such a stale row must not bring the record into a range it has left, nor twice into one.
+pub fn index_row_is_current(key: &[u8], record: &[u8], time_field: &str) -> bool {
+    let Some(split) = key.iter().rposition(|&b| b == b'|') else {
+        return false;
+    };
+    let Ok(fields) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(record)
+    else {
+        return false;
+    };
+    let time = fields.get(time_field).and_then(crate::hbase::schema::cell_text);
+    let time = time.as_deref().map(String::from_utf8_lossy);
+    time.is_some_and(|t| index_time(&t).as_bytes() == &key[..split])
+}
+
 /// The records stored under `ids`, in the order asked; `None` for an id with no row.
 ///
 /// # Errors
@@ -159,6 +180,7 @@ pub fn scan_time_range(
     let mut left = limit.unwrap_or(u64::MAX);
     let mut passed = 0u64;
     let mut orphans = 0u64;
+    let mut stale = 0u64;
     let mut from = start.to_vec();
     while left > 0 {
         let want = usize::try_from(left).unwrap_or(usize::MAX).min(FETCH_BATCH);
@@ -168,16 +190,17 @@ pub fn scan_time_range(
             keys.len() < want
         })?;
         let ids: Vec<Vec<u8>> = keys.iter().map(|k| id_of_index_key(k).to_vec()).collect();
-        for record in records(hbase, table, &ids)? {
+        for (key, record) in keys.iter().zip(records(hbase, table, &ids)?) {
             match record {
-                Some(json) => {
+                Some(json) if index_row_is_current(key, &json, &table.time_field) => {
                     each(&json)?;
                     passed += 1;
+                    left -= 1;
                 }
+                Some(_) => stale += 1,
                 None => orphans += 1,
             }
         }
-        left -= keys.len() as u64;
         match keys.pop() {
             // The next page starts just after this one's last key.
             Some(mut last) if keys.len() + 1 == want => {
@@ -192,6 +215,9 @@ pub fn scan_time_range(
     // both, so an index row without its record means a batch is still being written.
     if orphans > 0 {
         warn!(table = %table.table, orphans, "index rows whose record is not stored (yet)");
+    }
+    if stale > 0 {
+        debug!(table = %table.table, stale, "skipped index rows of records sent again with another time");
     }
     Ok(passed)
 }
@@ -277,5 +303,21 @@ mod tests {
         assert_eq!(id_of_index_key(b"2024-03-01T10:00:00Z|1234"), b"1234");
         assert_eq!(id_of_index_key(b"2024-03-01|ASN-7"), b"ASN-7");
         assert_eq!(id_of_index_key(b"no-separator"), b"no-separator");
+    }
+
+    #[test]
+    fn index_rows_left_by_an_earlier_time_of_a_record_are_stale() {
+        let record = br#"{"transaction_id":155,"event_time":"2024-03-04T20:00:26Z"}"#;
+        let current = b"2024-03-04T20:00:26Z|155";
+        assert!(index_row_is_current(current, record, "event_time"));
+        assert!(!index_row_is_current(b"2024-01-30T20:00:26Z|155", record, "event_time"));
+        // The index holds UTC; the record may spell the same instant with an offset.
+        let offset = br#"{"transaction_id":155,"event_time":"2024-03-04T15:00:26-05:00"}"#;
+        assert!(index_row_is_current(current, offset, "event_time"));
+        let shipment = br#"{"id":"ASN-7","delivered_date":"2024-06-01"}"#;
+        assert!(index_row_is_current(b"2024-06-01|ASN-7", shipment, "delivered_date"));
+        assert!(!index_row_is_current(b"2024-06-02|ASN-7", shipment, "delivered_date"));
+        assert!(!index_row_is_current(current, b"not json", "event_time"));
+        assert!(!index_row_is_current(current, br#"{"transaction_id":155}"#, "event_time"));
     }
 }
