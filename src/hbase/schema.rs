@@ -126,11 +126,12 @@ pub struct Created {
 /// its name.
 ///
 /// Tables are created through the thrift2 gateway (`hbase.thrift2_addr`), which is what gives
-/// them their declared split keys; without one, through the thrift1 gateway with one region
-/// each, and a warning says so.
+/// them their declared split keys; with `hbase.thrift2_addr` empty, through the thrift1 gateway
+/// with one region each, and a warning says so.
 ///
 /// # Errors
-/// Fails with the gateway's message when a table cannot be listed or created.
+/// Fails with the gateway's message when a table cannot be listed or created, and when the
+/// configured thrift2 gateway does not answer.
 pub fn create_tables(
     hbase: &mut super::HBase,
     cfg: &crate::config::HBaseConfig,
@@ -139,15 +140,22 @@ pub fn create_tables(
     let existing = hbase.table_names()?;
     let missing =
         tables.iter().any(|t| !existing.contains(&format!("{}{}", cfg.table_prefix, t.name)));
+    // A configured gateway that does not answer is an error rather than a quiet fallback: tables
+    // created with one region keep that layout for good.
     let mut ddl = if missing {
-        super::ddl::Ddl::connect(cfg).unwrap_or_else(|e| {
+        let ddl = super::ddl::Ddl::connect(cfg).map_err(|e| {
+            anyhow::anyhow!(
+                "{e}; start it (`scripts/stack up`), or set hbase.thrift2_addr = \"\" to create \
+                 one-region tables through thrift1"
+            )
+        })?;
+        if ddl.is_none() {
             tracing::warn!(
-                error = %e,
-                "no HBase thrift2 gateway; creating tables through thrift1, one region each \
-                 (set hbase.thrift2_addr for the split keys of hbase/tables.toml)"
+                "hbase.thrift2_addr is empty: creating tables through thrift1, one region each, \
+                 without the split keys of hbase/tables.toml"
             );
-            None
-        })
+        }
+        ddl
     } else {
         None
     };
