@@ -156,12 +156,21 @@ fn read_batches(
     to_writer: std::sync::mpsc::SyncSender<Prepared>,
 ) -> anyhow::Result<()> {
     let mut carry = Vec::new();
+    // Per partition, the offset after the last record handed to the writer.
+    let mut handed: HashMap<(String, i32), i64> = HashMap::new();
     while !opts.stop.load(Ordering::Relaxed) {
         let polled = Instant::now();
         let (max, wait) = (config.ingest.batch_size, config.ingest.batch_timeout);
         let batch = poll_batch(consumer, std::mem::take(&mut carry), max, wait);
         let poll_ms = polled.elapsed().as_millis() as u64;
         if batch.is_empty() {
+            if let Some(markers) = past_markers(consumer, &handed) {
+                handed.extend(markers.next_offsets.clone());
+                if !hand_over(consumer, &to_writer, markers, &mut carry)? {
+                    return Ok(());
+                }
+                continue;
+            }
             if opts.until_caught_up {
                 // The lag counts committed offsets, so a batch still in the writer keeps it
                 // above zero. A new group's coordinator may not be ready yet (NotCoordinator,
@@ -180,11 +189,44 @@ fn read_batches(
             continue;
         }
         let prepared = prepare(config, routes, batch, poll_ms);
+        handed.extend(prepared.next_offsets.clone());
         if !hand_over(consumer, &to_writer, prepared, &mut carry)? {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// A batch with nothing to store that commits the consumer's positions where they have moved
+/// past the last record handed over (or where nothing was handed over yet), or `None`.
+///
+/// A transactional producer ends each transaction with a control record, which takes an offset
+/// but is never delivered. Committing only "last record + 1" would leave the lag at one per
+/// marker for good, and `--until-caught-up` would never see zero. Called after an empty poll,
+/// when every record polled so far has been handed over in order, so the writer commits these
+/// positions only after storing everything before them.
+fn past_markers(
+    consumer: &GroupConsumer,
+    handed: &HashMap<(String, i32), i64>,
+) -> Option<Prepared> {
+    let positions = consumer.position().ok()?;
+    let next_offsets: HashMap<(String, i32), i64> = positions
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(at) => Some(((e.topic().to_string(), e.partition()), at)),
+            _ => None,
+        })
+        .filter(|(key, at)| handed.get(key).is_none_or(|h| at > h))
+        .collect();
+    (!next_offsets.is_empty()).then(|| Prepared {
+        rows: BTreeMap::new(),
+        refused: Vec::new(),
+        next_offsets,
+        stored: BTreeMap::new(),
+        records: 0,
+        poll_ms: 0,
+    })
 }
 
 /// Hands a batch to the writer; false once the writer has quit.
@@ -436,6 +478,9 @@ impl Store<'_> {
     }
 
     fn try_write(&mut self, rows: &TableRows) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         if self.hbase.is_none() {
             self.hbase = Some(HBase::connect(&self.config.hbase)?);
         }
