@@ -71,6 +71,9 @@ impl HBase {
         f: impl Fn(&mut Client) -> thrift::Result<T>,
     ) -> anyhow::Result<T> {
         match f(&mut self.client) {
+            // A gateway that took the whole timeout to say nothing will not answer faster on
+            // a new connection; trying again would only double the wait.
+            Err(e) if timed_out(&e) => Err(self.err(what, e)),
             Err(thrift::Error::Transport(e)) => {
                 tracing::debug!(addr = %self.addr, error = %e, "Thrift connection lost; reconnecting");
                 self.client = HBase::connect(&self.cfg)?.client;
@@ -246,7 +249,28 @@ impl HBase {
     }
 
     fn err(&self, what: &str, e: thrift::Error) -> anyhow::Error {
+        if timed_out(&e) {
+            return anyhow::anyhow!(
+                "HBase Thrift at {}: cannot {what}: no answer within {:?} (hbase.timeout); the \
+                 gateway is up but not answering: check `scripts/stack logs thrift`",
+                self.addr,
+                self.cfg.timeout
+            );
+        }
         anyhow::anyhow!("HBase Thrift at {}: cannot {what}: {}", self.addr, describe(&e))
+    }
+}
+
+/// Whether a call failed because the socket's read or write timeout ran out. A read timeout
+/// shows as `WouldBlock` on Linux, which the thrift crate files as an unknown transport error.
+pub(crate) fn timed_out(e: &thrift::Error) -> bool {
+    match e {
+        thrift::Error::Transport(t) => {
+            t.kind == thrift::TransportErrorKind::TimedOut
+                || t.message.contains("temporarily unavailable")
+                || t.message.contains("timed out")
+        }
+        _ => false,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Ddl {
     output: TBinaryOutputProtocol<TBufferedWriteTransport<TcpStream>>,
     addr: String,
     seq: i32,
+    /// How long a `createTable` may take to answer.
+    wait: std::time::Duration,
 }
 
 impl Ddl {
@@ -45,7 +47,8 @@ impl Ddl {
             anyhow::anyhow!("cannot connect to the HBase thrift2 gateway at {addr}: {e}")
         })?;
         // Creating a pre-split table waits for every region to open.
-        stream.set_read_timeout(Some(cfg.timeout * 6))?;
+        let wait = cfg.timeout * 6;
+        stream.set_read_timeout(Some(wait))?;
         stream.set_write_timeout(Some(cfg.timeout))?;
         let read = stream.try_clone()?;
         Ok(Some(Ddl {
@@ -53,6 +56,7 @@ impl Ddl {
             output: TBinaryOutputProtocol::new(TBufferedWriteTransport::new(stream), true),
             addr: addr.to_string(),
             seq: 0,
+            wait,
         }))
     }
 
@@ -92,6 +96,13 @@ impl Ddl {
             Ok(Some(message)) => {
                 anyhow::bail!("HBase thrift2 at {}: cannot create {table}: {message}", self.addr)
             }
+            Err(e) if super::client::timed_out(&e) => anyhow::bail!(
+                "HBase thrift2 at {}: cannot create {table}: no answer within {:?} (six times \
+                 hbase.timeout); the gateway is up but not answering: check `scripts/stack logs \
+                 thrift2`",
+                self.addr,
+                self.wait
+            ),
             Err(e) => anyhow::bail!("HBase thrift2 at {}: cannot create {table}: {e}", self.addr),
         }
     }
