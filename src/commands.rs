@@ -138,6 +138,14 @@ pub fn lag(config: &Config) -> anyhow::Result<()> {
         outln!("{:<32} {:>9} {committed:>12} {:>12} {:>10}", p.topic, p.partition, p.high, p.lag());
     }
     outln!("total lag {}", parts.iter().map(|p| p.lag()).sum::<i64>());
+    let missing: Vec<&str> =
+        topics.iter().copied().filter(|t| !parts.iter().any(|p| p.topic == *t)).collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "note: not on the cluster, so not counted: {} (check kafka.topics, or produce first)",
+            missing.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -50,6 +50,7 @@ pub fn group_lag(
 pub struct LagReader {
     client: BaseConsumer<OutageLog>,
     timeout: Duration,
+    addr: String,
 }
 
 impl LagReader {
@@ -63,7 +64,7 @@ impl LagReader {
         let client = cc
             .create_with_context(OutageLog::new(&cfg.bootstrap_servers))
             .map_err(|e| anyhow::anyhow!("cannot create a Kafka client to read lag: {e}"))?;
-        Ok(LagReader { client, timeout: cfg.timeout })
+        Ok(LagReader { client, timeout: cfg.timeout, addr: cfg.bootstrap_servers.clone() })
     }
 
     /// Reads the lag of every partition of `topics`, sorted by topic and partition.
@@ -71,18 +72,23 @@ impl LagReader {
     /// # Errors
     /// Fails when the cluster does not answer within the Kafka timeout.
     pub fn read(&self, topics: &[&str]) -> anyhow::Result<Vec<PartitionLag>> {
-        lag_with(&self.client, self.timeout, topics)
+        lag_with(&self.client, self.timeout, &self.addr, topics)
     }
 }
 
 fn lag_with(
     consumer: &BaseConsumer<OutageLog>,
     timeout: Duration,
+    addr: &str,
     topics: &[&str],
 ) -> anyhow::Result<Vec<PartitionLag>> {
-    let metadata = consumer
-        .fetch_metadata(None, timeout)
-        .map_err(|e| anyhow::anyhow!("cannot read Kafka metadata: {e}"))?;
+    let metadata = consumer.fetch_metadata(None, timeout).map_err(|e| {
+        anyhow::anyhow!(
+            "no Kafka broker answered at {} within {timeout:?}: {e}; is it running? \
+                 (`scripts/stack up`, or set kafka.bootstrap_servers)",
+            addr
+        )
+    })?;
     let mut tpl = TopicPartitionList::new();
     for t in metadata.topics().iter().filter(|t| topics.contains(&t.name())) {
         for p in t.partitions() {

@@ -24,10 +24,17 @@ pub async fn ensure_topics_async(cfg: &KafkaConfig, names: &[&str]) -> anyhow::R
         })
         .collect();
     let opts = AdminOptions::new().operation_timeout(Some(cfg.timeout));
-    let results = admin
-        .create_topics(topics.iter(), &opts)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create topics on {}: {e}", cfg.bootstrap_servers))?;
+    let results = admin.create_topics(topics.iter(), &opts).await.map_err(|e| match e {
+        rdkafka::error::KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut) => {
+            anyhow::anyhow!(
+                "no Kafka broker answered at {} within {:?} while creating topics; is it \
+                 running? (`scripts/stack up`, or set kafka.bootstrap_servers)",
+                cfg.bootstrap_servers,
+                cfg.timeout
+            )
+        }
+        e => anyhow::anyhow!("cannot create topics on {}: {e}", cfg.bootstrap_servers),
+    })?;
     for result in results {
         match result {
             Ok(topic) => tracing::info!(topic = %topic, "created topic"),
