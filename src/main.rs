@@ -61,7 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hbase(HbaseCommand::Scan(args)) => ecomflow::commands::hbase_scan(&config, &args),
         Command::Ingest(args) => ecomflow::commands::ingest(&config, args.until_caught_up),
         Command::Pipeline(PipelineCommand::Run(args)) => ecomflow::pipeline::run(&config, &args),
-        Command::Generate(args) => ecomflow::generate::run(&args),
+        Command::Generate(args) => ecomflow::generate::run(&args).map(drop),
         Command::Produce(args) => ecomflow::commands::produce(&config, &args),
         Command::Lag => ecomflow::commands::lag(&config),
         Command::Submit(args) => args.run(&config),

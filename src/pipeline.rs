@@ -101,13 +101,8 @@ fn run_stages(
             format: Format::Jsonl,
             out: args.data.clone(),
         };
-        crate::generate::run(&gen_args)?;
-        let bytes = crate::generate::Topic::ALL
-            .iter()
-            .filter_map(|t| std::fs::metadata(args.data.join(format!("{}.jsonl", t.name()))).ok())
-            .map(|m| m.len())
-            .sum();
-        Ok((None, Some(bytes)))
+        let (rows, bytes) = crate::generate::run(&gen_args)?;
+        Ok((Some(rows), Some(bytes)))
     })?;
 
     stage(stages, stop, "produce", || {

@@ -49,6 +49,11 @@ fn pipeline_runs_every_stage_and_every_record_arrives_once() {
         lines.insert(t, text.lines().count() as u64);
     }
     assert!((15_000_000..25_000_000).contains(&total_bytes), "{total_bytes} bytes");
+    // The stage table counts what was generated.
+    let total: u64 = lines.values().sum();
+    let generate = stdout.lines().find(|l| l.starts_with("generate")).unwrap();
+    let words: Vec<String> = generate.split_whitespace().map(|w| w.replace(',', "")).collect();
+    assert!(words.contains(&total.to_string()), "{generate} should say {total} rows");
 
     // Every record is in Kafka exactly once: the topics were made fresh for this run.
     let mut config = common::config();

@@ -149,7 +149,8 @@ pub struct GenerateArgs {
 /// Usage errors (exit code 2) for bad flags, an unusable `--out` or too little free disk space,
 /// all detected before anything is written; other errors (exit code 1) when writing fails, in
 /// which case no file with a final name is left behind.
-pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+/// Writes the data set and prints its summary; returns the records and bytes written.
+pub fn run(args: &GenerateArgs) -> anyhow::Result<(u64, u64)> {
     let spec = args.dataset.to_spec()?;
     let threads = spec.threads;
     let format = args.format;
@@ -205,7 +206,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     // Written, not printed: a closed stdout is an error `main` can treat as success, where
     // `print!` would panic.
     std::io::stdout().lock().write_all(summary(&summaries, seconds).as_bytes())?;
-    Ok(())
+    Ok((rows, bytes))
 }
 
 /// A byte progress bar on stderr, hidden when stderr is not a terminal.
