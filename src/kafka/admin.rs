@@ -16,6 +16,10 @@ pub const MAX_MESSAGE_BYTES: &str = "16777216";
 /// Fails when the broker refuses a creation for any reason other than "already exists".
 pub async fn ensure_topics_async(cfg: &KafkaConfig, names: &[&str]) -> anyhow::Result<()> {
     let admin: AdminClient<DefaultClientContext> = super::base_config(cfg).create()?;
+    // librdkafka crashes on a create request that names a topic twice.
+    let mut names = names.to_vec();
+    names.sort_unstable();
+    names.dedup();
     let topics: Vec<NewTopic> = names
         .iter()
         .map(|n| {
