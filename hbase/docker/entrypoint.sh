@@ -16,7 +16,7 @@ cp "$HOME_DIR/templates/log4j2.properties" "$HOME_DIR/conf/"
 # makes the master wait for the old regionserver's session to time out.
 rm -rf "$DATA/zk"
 
-java -Xms256m -Xmx1536m @"$HOME_DIR/templates/java17.args" \
+java -Xms256m -Xmx3g @"$HOME_DIR/templates/java17.args" \
     -cp "$HOME_DIR/conf:$HOME_DIR/lib/*" org.apache.hadoop.hbase.master.HMaster start &
 master=$!
 java -Xms128m -Xmx512m @"$HOME_DIR/templates/java17.args" \
