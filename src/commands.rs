@@ -82,7 +82,7 @@ pub fn hbase_scan(config: &Config, args: &crate::cli::HbaseScanArgs) -> anyhow::
         &mut hbase,
         &table,
         (&start, &stop),
-        limit.map(|l| l + 1),
+        limit.map(|l| l.saturating_add(1)),
         |json| {
             if limit != Some(printed) {
                 out.write_all(json)?;

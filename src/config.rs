@@ -27,6 +27,13 @@ const ENV_PREFIX: &str = "ECOMFLOW_";
 /// Kafka's longest topic name.
 const MAX_TOPIC_LEN: usize = 249;
 
+/// Largest `ingest.max_record_bytes`: HBase's default cell limit (10 MiB) less room for the
+/// row key and column names; a larger record would be refused by HBase on every retry.
+const MAX_RECORD_BYTES: usize = 10 * 1024 * 1024 - 64 * 1024;
+
+/// Longest `hbase.table_prefix`: 255 bytes of file name less the longest table name.
+const MAX_TABLE_PREFIX: usize = 220;
+
 /// Smallest `ingest.max_record_bytes`: generated records reach about 1.1 KB, so a lower limit
 /// would send valid records of the data set to the dead-letter topic.
 pub const MIN_RECORD_BYTES: usize = 2048;
@@ -372,6 +379,18 @@ impl Config {
                 ),
             ));
         }
+        // HBase keeps a table in a directory named after it; file names stop at 255 bytes, and
+        // the longest table name the prefix goes before is 35 characters.
+        if prefix.len() > MAX_TABLE_PREFIX {
+            return Err(Invalid::new(
+                ["hbase.table_prefix"],
+                format!(
+                    "hbase.table_prefix is {} characters long; use at most {MAX_TABLE_PREFIX}, so \
+                     that every table name stays within HBase's 255",
+                    prefix.len()
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -385,6 +404,16 @@ impl Config {
         }
         at_least_1("ingest.batch_size", i.batch_size)?;
         positive("ingest.batch_timeout", i.batch_timeout, "200ms")?;
+        if i.max_record_bytes > MAX_RECORD_BYTES {
+            return Err(Invalid::new(
+                ["ingest.max_record_bytes"],
+                format!(
+                    "ingest.max_record_bytes is {}; use at most {MAX_RECORD_BYTES}, as HBase \
+                     refuses larger cells (hbase.server.keyvalue.maxsize, 10 MiB)",
+                    i.max_record_bytes
+                ),
+            ));
+        }
         if i.max_record_bytes < MIN_RECORD_BYTES {
             return Err(Invalid::new(
                 ["ingest.max_record_bytes"],
@@ -944,6 +973,16 @@ mod tests {
         assert_eq!(rejected(|c| c.hbase.table_prefix = "rv_bad:".into()), expected("rv_bad:"));
         assert_eq!(rejected(|c| c.hbase.table_prefix = "a b".into()), expected("a b"));
         assert_eq!(rejected(|c| c.hbase.table_prefix = "-x".into()), expected("-x"));
+        assert_eq!(
+            rejected(|c| c.hbase.table_prefix = "p".repeat(221)),
+            "hbase.table_prefix is 221 characters long; use at most 220, so that every table name \
+             stays within HBase's 255"
+        );
+        assert_eq!(
+            rejected(|c| c.ingest.max_record_bytes = 16 << 20),
+            "ingest.max_record_bytes is 16777216; use at most 10420224, as HBase refuses larger \
+             cells (hbase.server.keyvalue.maxsize, 10 MiB)"
+        );
         assert_eq!(rejected(|c| c.hbase.table_prefix = ".x".into()), expected(".x"));
         accepted(|c| c.hbase.table_prefix = "Test_1.run-2_".into());
     }

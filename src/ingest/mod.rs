@@ -114,12 +114,20 @@ pub fn run(config: &Config, opts: &IngestOptions) -> anyhow::Result<IngestSummar
     // One writer thread stores batches in the order they were read and commits after each, so
     // the committed offset never passes a record that is not stored.
     let (to_writer, batches) = std::sync::mpsc::sync_channel::<Prepared>(1);
+    // Set when the writer returns, so a reader with nothing more to hand over (where a failed
+    // send would tell it) does not poll on for good after the writer failed.
+    let writer_quit = AtomicBool::new(false);
     let mut summary = std::thread::scope(|scope| {
         let writer = std::thread::Builder::new()
             .name("hbase-writer".into())
-            .spawn_scoped(scope, || write_batches(config, &consumer, &dlq, batches, &opts.stop))
+            .spawn_scoped(scope, || {
+                let written = write_batches(config, &consumer, &dlq, batches, &opts.stop);
+                writer_quit.store(true, Ordering::Relaxed);
+                written
+            })
             .map_err(|e| anyhow::anyhow!("cannot start the HBase writer thread: {e}"))?;
-        let read = read_batches(config, opts, &consumer, &lag_reader, &routes, &names, to_writer);
+        let reader = Reader { config, opts, consumer: &consumer, lag_reader: &lag_reader };
+        let read = read_batches(&reader, &routes, &names, to_writer, &writer_quit);
         // The writer's error explains a reader that stopped early, so it comes first.
         let summary =
             writer.join().map_err(|_| anyhow::anyhow!("the HBase writer thread panicked"))??;
@@ -146,19 +154,26 @@ struct Prepared {
 
 /// Polls and checks batches and hands them to the writer until stopped, caught up, or the
 /// writer has quit (its error is what `run` returns then).
+/// What the reading side works with.
+struct Reader<'a> {
+    config: &'a Config,
+    opts: &'a IngestOptions,
+    consumer: &'a GroupConsumer,
+    lag_reader: &'a lag::LagReader,
+}
+
 fn read_batches(
-    config: &Config,
-    opts: &IngestOptions,
-    consumer: &GroupConsumer,
-    lag_reader: &lag::LagReader,
+    reader: &Reader<'_>,
     routes: &HashMap<String, Route>,
     names: &[&str],
     to_writer: std::sync::mpsc::SyncSender<Prepared>,
+    writer_quit: &AtomicBool,
 ) -> anyhow::Result<()> {
+    let Reader { config, opts, consumer, lag_reader } = *reader;
     let mut carry = Vec::new();
     // Per partition, the offset after the last record handed to the writer.
     let mut handed: HashMap<(String, i32), i64> = HashMap::new();
-    while !opts.stop.load(Ordering::Relaxed) {
+    while !opts.stop.load(Ordering::Relaxed) && !writer_quit.load(Ordering::Relaxed) {
         let polled = Instant::now();
         let (max, wait) = (config.ingest.batch_size, config.ingest.batch_timeout);
         let batch = poll_batch(consumer, std::mem::take(&mut carry), max, wait);

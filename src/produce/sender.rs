@@ -25,7 +25,9 @@ use crate::kafka::admin::MAX_MESSAGE_BYTES;
 /// batch header (61 bytes) and the record's framing (at most 36). Batches stop growing at
 /// `batch.size` (1 MB) unless one record alone is larger, so such a record travels alone and
 /// fits with its framing.
-pub const MAX_RECORD_BYTES: usize = decimal(MAX_MESSAGE_BYTES) - 128;
+/// A further 64 KiB stays free for the headers a record gains when ingest sets it aside in a
+/// dead-letter topic, which has the same limit.
+pub const MAX_RECORD_BYTES: usize = decimal(MAX_MESSAGE_BYTES) - 64 * 1024;
 
 /// `text` as a decimal number, at compile time; a typo in the constant fails the build.
 const fn decimal(text: &str) -> usize {
@@ -308,7 +310,7 @@ mod tests {
     #[test]
     fn the_record_limit_leaves_room_for_batch_framing() {
         assert_eq!(decimal("16777216"), 16 << 20);
-        assert_eq!(MAX_RECORD_BYTES, (16 << 20) - 128);
+        assert_eq!(MAX_RECORD_BYTES, (16 << 20) - 64 * 1024);
     }
 
     #[test]
