@@ -82,13 +82,9 @@ fn lag_with(
     addr: &str,
     topics: &[&str],
 ) -> anyhow::Result<Vec<PartitionLag>> {
-    let metadata = consumer.fetch_metadata(None, timeout).map_err(|e| {
-        anyhow::anyhow!(
-            "no Kafka broker answered at {} within {timeout:?}: {e}; is it running? \
-                 (`scripts/stack up`, or set kafka.bootstrap_servers)",
-            addr
-        )
-    })?;
+    let metadata = consumer
+        .fetch_metadata(None, timeout)
+        .map_err(|e| crate::kafka::no_broker(addr, timeout, format_args!(": {e}")))?;
     let mut tpl = TopicPartitionList::new();
     for t in metadata.topics().iter().filter(|t| topics.contains(&t.name())) {
         for p in t.partitions() {

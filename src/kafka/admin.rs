@@ -30,11 +30,10 @@ pub async fn ensure_topics_async(cfg: &KafkaConfig, names: &[&str]) -> anyhow::R
     let opts = AdminOptions::new().operation_timeout(Some(cfg.timeout));
     let results = admin.create_topics(topics.iter(), &opts).await.map_err(|e| match e {
         rdkafka::error::KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut) => {
-            anyhow::anyhow!(
-                "no Kafka broker answered at {} within {:?} while creating topics; is it \
-                 running? (`scripts/stack up`, or set kafka.bootstrap_servers)",
-                cfg.bootstrap_servers,
-                cfg.timeout
+            super::no_broker(
+                &cfg.bootstrap_servers,
+                cfg.timeout,
+                format_args!(" while creating topics"),
             )
         }
         e => anyhow::anyhow!("cannot create topics on {}: {e}", cfg.bootstrap_servers),

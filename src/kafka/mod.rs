@@ -28,6 +28,19 @@ pub fn base_config(cfg: &KafkaConfig) -> ClientConfig {
     c
 }
 
+/// The error for a cluster that did not answer, with what to do about it; `detail` follows the
+/// wait, e.g. `: <librdkafka's error>` or ` while creating topics`.
+pub(crate) fn no_broker(
+    servers: &str,
+    timeout: std::time::Duration,
+    detail: std::fmt::Arguments<'_>,
+) -> anyhow::Error {
+    anyhow::anyhow!(
+        "no Kafka broker answered at {servers} within {timeout:?}{detail}; is it running? \
+         (`scripts/stack up`, or set kafka.bootstrap_servers)"
+    )
+}
+
 /// Asks the cluster for its metadata: the cheapest request that proves a broker answers.
 ///
 /// # Errors
@@ -36,14 +49,9 @@ pub fn cluster_info(cfg: &KafkaConfig) -> anyhow::Result<ClusterInfo> {
     let consumer: BaseConsumer = base_config(cfg).create().map_err(|e| {
         anyhow::anyhow!("cannot create a Kafka client for {}: {e}", cfg.bootstrap_servers)
     })?;
-    let metadata = consumer.fetch_metadata(None, cfg.timeout).map_err(|e| {
-        anyhow::anyhow!(
-            "no Kafka broker answered at {} within {:?}: {e}; is it running? \
-             (`scripts/stack up`, or set kafka.bootstrap_servers)",
-            cfg.bootstrap_servers,
-            cfg.timeout
-        )
-    })?;
+    let metadata = consumer
+        .fetch_metadata(None, cfg.timeout)
+        .map_err(|e| no_broker(&cfg.bootstrap_servers, cfg.timeout, format_args!(": {e}")))?;
     let brokers = metadata.brokers().iter().map(|b| format!("{}:{}", b.host(), b.port())).collect();
     Ok(ClusterInfo {
         cluster_id: consumer.client().fetch_cluster_id(cfg.timeout),
